@@ -1,0 +1,11 @@
+"""mnist_dash: the router. Each page is a file in pages/; this file only lists them."""
+
+import streamlit as st
+
+st.set_page_config(page_title="mnist_dash", page_icon="✏️", layout="wide")
+
+pages = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+]
+
+st.navigation(pages).run()

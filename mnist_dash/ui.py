@@ -1,0 +1,178 @@
+"""The one Streamlit-aware module: cached loaders with progress, session defaults.
+
+Core modules know nothing of Streamlit; pages call these wrappers. What is loaded,
+trained or cross-validated is kept in memory for the whole server process (shared
+by every session) under an explicit key, and on disk by the core modules, so a
+page switch, a rerun, a second visitor or a restart never computes it again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from mnist_dash import data as data_module
+from mnist_dash import evaluation, models
+
+__all__ = [
+    "init_session",
+    "data_source",
+    "get_data",
+    "get_model",
+    "get_cross_val",
+    "progress_bar",
+    "SOURCE_LABELS",
+]
+
+T = TypeVar("T")
+
+SOURCE_LABELS = {
+    "sample": "Bundled sample (5,000 digits)",
+    "openml": "Full MNIST (70,000)",
+}
+
+#: Session defaults, set once per session and shared by every page.
+DEFAULTS: dict[str, Any] = {
+    "data_source": "sample",
+    "model_name": models.DEFAULT_MODEL,
+    "draw_model": models.DRAW_MODEL,
+    "target_digit": 5,
+}
+
+_memo: dict[tuple[Any, ...], Any] = {}
+_memo_locks: dict[tuple[Any, ...], threading.Lock] = {}
+_memo_guard = threading.Lock()
+
+
+def init_session() -> None:
+    """Put the shared defaults into ``st.session_state`` (only where missing)."""
+    for key, value in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def data_source() -> str:
+    """The data source chosen in this session (``"sample"`` until changed)."""
+    init_session()
+    return st.session_state["data_source"]
+
+
+def _memoised(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per process for ``key``; concurrent callers wait."""
+    if key in _memo:
+        return _memo[key]
+    with _memo_guard:
+        lock = _memo_locks.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _memo:
+            _memo[key] = compute()
+    return _memo[key]
+
+
+def is_ready(kind: str, *args: Any) -> bool:
+    """Whether ``get_<kind>(*args)`` would return at once from memory."""
+    return (kind, *args) in _memo
+
+
+@contextmanager
+def progress_bar(text: str) -> Iterator[Callable[[float, str], None]]:
+    """A progress bar for the duration of the block, removed after it.
+
+    Yields a ``progress(fraction, message)`` callback for the core functions.
+    """
+    slot = st.empty()
+    bar = slot.progress(0.0, text=text)
+
+    def update(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+    try:
+        yield update
+    finally:
+        slot.empty()
+
+
+def get_data(source: str | None = None) -> data_module.MnistData:
+    """The dataset for ``source`` (default: this session's choice), loaded once.
+
+    Raises :class:`mnist_dash.data.DataSourceError` when it cannot be loaded.
+    """
+    source = source or data_source()
+
+    def load() -> data_module.MnistData:
+        if source == "sample":
+            return data_module.load_mnist("sample")
+        with st.status(
+            f"Loading {SOURCE_LABELS.get(source, source)}…", expanded=True
+        ) as status:
+            with progress_bar("Loading data") as progress:
+                loaded = data_module.load_mnist(source, progress=progress)
+            status.update(label=loaded.description, state="complete", expanded=False)
+        return loaded
+
+    return _memoised(("data", source), load)
+
+
+def get_model(
+    name: str,
+    *,
+    source: str | None = None,
+    target_digit: int | None = None,
+) -> Any:
+    """The model ``name`` trained on ``source``'s training set, with a progress bar.
+
+    Trained at most once per server (and stored for the next start).
+    """
+    source = source or data_source()
+    dataset = get_data(source)
+
+    def train() -> Any:
+        spec = models.MODELS[name]
+        title = (
+            spec.label
+            if target_digit is None
+            else (f"{spec.label}, is it a {target_digit}?")
+        )
+        with progress_bar(f"Training {title}") as progress:
+            return models.train_model(
+                name,
+                dataset.X_train,
+                dataset.y_train,
+                target_digit=target_digit,
+                progress=progress,
+            )
+
+    return _memoised(("model", source, name, target_digit), train)
+
+
+def get_cross_val(
+    name: str,
+    *,
+    source: str | None = None,
+    target_digit: int | None = None,
+) -> evaluation.CrossValResult:
+    """Out-of-fold predictions and scores (``cv=3``), computed once with progress."""
+    source = source or data_source()
+    dataset = get_data(source)
+
+    def compute() -> evaluation.CrossValResult:
+        spec = models.MODELS[name]
+        what = (
+            spec.label
+            if target_digit is None
+            else (f"{spec.label}, is it a {target_digit}?")
+        )
+        with progress_bar(f"Cross-validating {what}") as progress:
+            return evaluation.cross_validate_model(
+                name,
+                dataset.X_train,
+                dataset.y_train,
+                target_digit=target_digit,
+                progress=progress,
+            )
+
+    return _memoised(("cv", source, name, target_digit), compute)

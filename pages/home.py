@@ -1,0 +1,81 @@
+"""Home: what this is, which data is in use, a look at the digits, train a model."""
+
+import streamlit as st
+
+from mnist_dash import charts, data, models, ui
+
+ui.init_session()
+
+st.title("✏️ mnist_dash")
+st.markdown(
+    "Handwritten-digit classification on **MNIST** with scikit-learn, following "
+    "chapter 3 of Aurélien Géron's *Hands-On Machine Learning*: a binary "
+    '"is it a 5?" detector, cross-validation, the confusion matrix, precision, '
+    "recall and F1, the precision/recall tradeoff, ROC curves, multiclass "
+    "classification and error analysis. Draw a digit on the **Draw** page and watch "
+    "a model read it."
+)
+
+st.header("Data")
+openml_ready = data.openml_cached()
+choices = ["sample", "openml"]
+st.radio(
+    "Data source",
+    choices,
+    index=choices.index(ui.data_source()) if ui.data_source() in choices else 0,
+    format_func=lambda s: (
+        ui.SOURCE_LABELS[s]
+        + ("" if s != "openml" or openml_ready else " (download, about 15 MB)")
+    ),
+    key="home_source",
+    horizontal=True,
+)
+if st.session_state["home_source"] != ui.data_source():
+    wanted = st.session_state["home_source"]
+    try:
+        ui.get_data(wanted)
+    except data.DataSourceError as error:
+        st.error(f"{error}\n\nStill using the bundled sample.")
+    else:
+        st.session_state["data_source"] = wanted
+
+dataset = ui.get_data()
+st.caption(dataset.description)
+
+counts_col, grid_col = st.columns([1, 2])
+with counts_col:
+    st.plotly_chart(
+        charts.class_counts_figure(charts.compute_class_counts(dataset.y_train)),
+        key="home_counts",
+    )
+with grid_col:
+    st.plotly_chart(
+        charts.digit_grid_figure(dataset.examples(6), columns=12),
+        key="home_grid",
+    )
+
+st.header("Train a model")
+names = list(models.MODELS)
+model_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+with model_col:
+    st.selectbox(
+        "Model",
+        names,
+        index=names.index(st.session_state["model_name"]),
+        format_func=lambda n: models.MODELS[n].label,
+        key="home_model",
+    )
+st.session_state["model_name"] = st.session_state["home_model"]
+spec = models.MODELS[st.session_state["model_name"]]
+st.caption(spec.description)
+with button_col:
+    train = st.button("Train", key="home_train", type="primary")
+
+if train or ui.is_ready("model", ui.data_source(), spec.name, None):
+    model = ui.get_model(spec.name)
+    accuracy = models.accuracy(model, dataset.X_test, dataset.y_test)
+    st.metric(
+        "Test accuracy",
+        f"{accuracy:.2%}",
+        help=f"On the {len(dataset.y_test):,} held-out digits of {dataset.name}.",
+    )
