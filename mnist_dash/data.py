@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 import numpy as np
 
@@ -232,7 +233,7 @@ def load_openml(
             data = _split_openml(X, y)
             _report(progress, 1.0, "Full MNIST loaded from the cache folder")
             return data
-        except (OSError, ValueError, KeyError, EOFError, DataSourceError):
+        except (OSError, ValueError, KeyError, EOFError, BadZipFile, DataSourceError):
             # A truncated or foreign file: fetch again rather than crash.
             path.unlink(missing_ok=True)
 

@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
+from zipfile import BadZipFile
 
 import numpy as np
 
@@ -204,6 +205,6 @@ def load_arrays(key: str) -> dict[str, np.ndarray] | None:
             return {name: npz[name] for name in npz.files}
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, EOFError, KeyError):
+    except (OSError, ValueError, EOFError, KeyError, BadZipFile):
         path.unlink(missing_ok=True)
         return None

@@ -1,0 +1,84 @@
+"""Cross-validation: one pass equals sklearn's cross_val_score and cross_val_predict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.dummy import DummyClassifier
+from sklearn.model_selection import cross_val_predict, cross_val_score
+
+from mnist_dash import data, evaluation, models
+
+
+@pytest.fixture(scope="module")
+def sample() -> data.MnistData:
+    return data.load_mnist("sample")
+
+
+def test_binary_matches_sklearn(sample: data.MnistData) -> None:
+    X, y = sample.X_train[:1200], sample.y_train[:1200]
+    result = evaluation.cross_validate_model("knn", X, y, target_digit=5, cache=False)
+    model = models.build_model("knn")
+    y5 = y == 5
+    np.testing.assert_array_equal(result.y_true, y5)
+    np.testing.assert_array_equal(result.y_pred, cross_val_predict(model, X, y5, cv=3))
+    np.testing.assert_allclose(
+        result.scores,
+        cross_val_predict(model, X, y5, cv=3, method="predict_proba")[:, 1],
+    )
+    np.testing.assert_allclose(
+        result.fold_accuracy, cross_val_score(model, X, y5, cv=3, scoring="accuracy")
+    )
+    assert result.score_kind == "probability"
+
+
+def test_multiclass_matches_sklearn(sample: data.MnistData) -> None:
+    X, y = sample.X_train[:900], sample.y_train[:900]
+    result = evaluation.cross_validate_model("knn", X, y, cache=False)
+    model = models.build_model("knn")
+    np.testing.assert_array_equal(result.y_pred, cross_val_predict(model, X, y, cv=3))
+    assert result.scores.shape == (900, 10)
+    assert result.accuracy == pytest.approx(cross_val_score(model, X, y, cv=3).mean())
+
+
+def test_sgd_decision_scores(sample: data.MnistData) -> None:
+    X, y = sample.X_train[:1200], sample.y_train[:1200]
+    result = evaluation.cross_validate_model("sgd", X, y, target_digit=5, cache=False)
+    assert result.score_kind == "decision"
+    assert result.scores.shape == (1200,)
+    # Positive decision score <=> predicted positive.
+    np.testing.assert_array_equal(result.scores > 0, result.y_pred)
+    assert result.accuracy > 0.9
+
+
+def test_results_are_persisted(
+    sample: data.MnistData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MNIST_DASH_HOME", str(tmp_path))
+    X, y = sample.X_train[:600], sample.y_train[:600]
+    events: list[float] = []
+    first = evaluation.cross_validate_model(
+        "sgd", X, y, target_digit=3, progress=lambda f, m: events.append(f)
+    )
+    assert len(events) > 10 and events[-1] == 1.0
+    assert list(tmp_path.rglob("cv-*.npz"))
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("cross-validation ran again")
+
+    monkeypatch.setattr(models, "fit_with_progress", no_fit)
+    again = evaluation.cross_validate_model("sgd", X, y, target_digit=3)
+    np.testing.assert_array_equal(again.scores, first.scores)
+    np.testing.assert_array_equal(again.y_pred, first.y_pred)
+    assert again.score_kind == first.score_kind
+
+
+def test_dummy_accuracy_matches_book(sample: data.MnistData) -> None:
+    accuracy = evaluation.dummy_accuracy(sample.y_train, target_digit=5)
+    expected = cross_val_score(
+        DummyClassifier(), sample.X_train, sample.y_train == 5, cv=3, scoring="accuracy"
+    )
+    np.testing.assert_allclose(accuracy, expected)
+    assert accuracy.mean() == pytest.approx(0.9)
