@@ -6,6 +6,7 @@ st.set_page_config(page_title="mnist_dash", page_icon="✏️", layout="wide")
 
 pages = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/draw.py", title="Draw", icon="✏️"),
 ]
 
 st.navigation(pages).run()

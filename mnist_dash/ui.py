@@ -25,6 +25,8 @@ __all__ = [
     "get_model",
     "get_cross_val",
     "progress_bar",
+    "get_threshold",
+    "set_threshold",
     "SOURCE_LABELS",
 ]
 
@@ -176,3 +178,24 @@ def get_cross_val(
             )
 
     return _memoised(("cv", source, name, target_digit), compute)
+
+
+def get_threshold(default: float = 0.0) -> float:
+    """The decision threshold shared by the Draw, Precision/recall and ROC pages.
+
+    Taken from this session, else from the URL (``?threshold=...``, so a shared
+    link opens the same view), else ``default`` (SGD's own threshold is 0).
+    """
+    init_session()
+    if "threshold" not in st.session_state:
+        try:
+            st.session_state["threshold"] = float(st.query_params["threshold"])
+        except (KeyError, ValueError):
+            return default
+    return float(st.session_state["threshold"])
+
+
+def set_threshold(value: float) -> None:
+    """Share a new threshold with the other pages and put it in the URL."""
+    st.session_state["threshold"] = float(value)
+    st.query_params["threshold"] = f"{value:.6g}"

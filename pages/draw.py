@@ -1,0 +1,110 @@
+"""Draw: a digit drawn in the browser, read the way MNIST was made."""
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from mnist_dash import charts, models, reading, ui
+
+ui.init_session()
+if "draw_generation" not in st.session_state:
+    # Bumped by "Clear": a new canvas key mounts an empty canvas.
+    st.session_state["draw_generation"] = 0
+
+
+def _clear() -> None:
+    st.session_state["draw_generation"] += 1
+
+
+def _remember_model() -> None:
+    st.session_state["draw_model"] = st.session_state["draw_model_choice"]
+
+
+st.title("✏️ Draw a digit")
+st.caption(
+    "Draw one digit, large or small, anywhere on the black square. It is cropped, "
+    "fitted into a 20×20 box and centred by centre of mass in 28×28 pixels, "
+    "exactly as the MNIST digits were, before the model reads it."
+)
+
+names = list(models.MODELS)
+controls = st.columns([2, 2, 1], vertical_alignment="bottom")
+with controls[0]:
+    st.selectbox(
+        "Model",
+        names,
+        index=names.index(st.session_state["draw_model"]),
+        format_func=lambda n: models.MODELS[n].label,
+        key="draw_model_choice",
+        on_change=_remember_model,
+    )
+with controls[1]:
+    pen = st.slider("Pen width", 5, 40, 20, key="draw_pen")
+with controls[2]:
+    st.button("Clear", key="draw_clear", on_click=_clear, icon="🧹")
+
+canvas_col, seen_col, result_col = st.columns([3, 2, 3])
+with canvas_col:
+    canvas = st_canvas(
+        stroke_width=pen,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=280,
+        width=280,
+        drawing_mode="freedraw",
+        update_streamlit=True,
+        return_image_data=True,
+        key=f"draw_canvas_{st.session_state['draw_generation']}",
+    )
+
+model = ui.get_model(st.session_state["draw_model"])
+try:
+    result = reading.read_drawing(model, canvas.image_data)
+except ValueError as error:
+    st.error(f"This drawing cannot be read: {error}")
+    st.stop()
+
+if result.empty:
+    with result_col:
+        st.info("Draw a digit on the canvas.", icon="✍️")
+    st.stop()
+
+with seen_col:
+    st.plotly_chart(
+        charts.digit_figure(result.features, title="What the model sees (28×28)"),
+        key="draw_seen",
+    )
+with result_col:
+    st.metric("Prediction", result.digit)
+    if result.uncertain:
+        st.warning(f"Not sure: {result.reason}.", icon="🤔")
+    st.plotly_chart(
+        charts.probability_figure(
+            charts.compute_probabilities(result.values, kind=result.kind)
+        ),
+        key="draw_probabilities",
+    )
+
+st.subheader("The book's binary detector")
+digit_col, answer_col = st.columns([1, 3], vertical_alignment="center")
+with digit_col:
+    target = st.selectbox(
+        "Is it a …?",
+        list(range(10)),
+        index=st.session_state["target_digit"],
+        key="draw_target",
+    )
+st.session_state["target_digit"] = target
+detector = ui.get_model("sgd", target_digit=target)
+score = reading.detector_score(detector, result.features)
+threshold = ui.get_threshold()
+with answer_col:
+    verdict = "Yes" if score >= threshold else "No"
+    st.metric(
+        f"Is it a {target}?",
+        verdict,
+        delta=f"score {score:,.0f} vs threshold {threshold:,.0f}",
+        delta_color="off",
+        help="SGDClassifier's decision score for this drawing. It says yes when the "
+        "score reaches the threshold; move the threshold on the Precision/recall "
+        "page.",
+    )

@@ -1,0 +1,103 @@
+"""Every page runs in Streamlit's AppTest on the bundled sample."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from mnist_dash import data
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = sorted(
+    f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py"
+)
+TIMEOUT = 180
+
+
+def app_at(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if page != "pages/home.py":
+        at.switch_page(page)
+    return at
+
+
+def test_every_page_is_routed() -> None:
+    routed = re.findall(r'st\.Page\("(pages/[^"]+)"', (ROOT / "app.py").read_text())
+    assert sorted(routed) == PAGES
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_without_exception(page: str) -> None:
+    at = app_at(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_home_trains_and_shows_accuracy() -> None:
+    at = app_at("pages/home.py")
+    assert not at.metric  # nothing trained yet in this session
+    at.button(key="home_train").click().run()
+    assert not at.exception
+    accuracy = at.metric[0]
+    assert accuracy.label == "Test accuracy"
+    assert float(accuracy.value.rstrip("%")) > 80
+
+
+def test_home_keeps_working_when_openml_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def offline(*args: object, **kwargs: object) -> None:
+        raise data.DataSourceError("Could not download MNIST from OpenML (offline)")
+
+    monkeypatch.setattr(data, "load_openml", offline)
+    at = app_at("pages/home.py")
+    at.radio(key="home_source").set_value("openml").run()
+    assert not at.exception
+    assert "Could not download MNIST" in at.error[0].value
+    assert "Still using the bundled sample" in at.error[0].value
+    assert at.session_state["data_source"] == "sample"
+
+
+def _drawing_data_url(digit: np.ndarray) -> str:
+    """A 28x28 digit drawn big on a 280x280 black canvas, as the canvas sends it."""
+    big = Image.fromarray(digit.reshape(28, 28).astype(np.uint8)).resize((180, 180))
+    canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
+    canvas.paste(
+        Image.merge("RGBA", [big, big, big, Image.new("L", big.size, 255)]), (60, 40)
+    )
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_draw_page_reads_an_injected_drawing() -> None:
+    sample = data.load_mnist("sample")
+    at = app_at("pages/draw.py")
+    at.run()
+    assert not at.exception
+    assert not [m for m in at.metric if m.label == "Prediction"]
+    assert any("Draw a digit" in i.value for i in at.info)
+
+    hits = 0
+    for index in range(5):
+        digit = sample.X_test[index]
+        at.session_state["draw_canvas_0"] = {
+            "drawing": {"raw": {"objects": [{}]}, "data": _drawing_data_url(digit)}
+        }
+        at.run()
+        assert not at.exception
+        prediction = [m for m in at.metric if m.label == "Prediction"]
+        assert len(prediction) == 1
+        hits += int(prediction[0].value) == sample.y_test[index]
+        assert not at.info
+        charts = at.get("plotly_chart")
+        assert len(charts) == 2  # the 28x28 preview and the probabilities
+        assert any(m.label.startswith("Is it a 5") for m in at.metric)
+    assert hits >= 4
