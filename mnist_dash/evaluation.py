@@ -183,14 +183,12 @@ def _compute(
             if progress is not None:
                 progress((fold + fraction) / cv, f"Fold {fold + 1} of {cv}: {message}")
 
-        model = models.fit_with_progress(
-            spec.build(random_state),
+        model = models.fit_spec(
+            spec,
             X[train],
             targets[train],
-            fit_style=spec.fit_style,
-            epochs=spec.epochs,
+            random_state=random_state,
             progress=fold_progress,
-            label=spec.label,
         )
         fold_scores, kind = _fold_scores(model, X[test], binary)
         if scores is None:

@@ -33,6 +33,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from mnist_dash import store
+from mnist_dash.data import shifted_copies
 
 __all__ = [
     "MODELS",
@@ -44,6 +45,7 @@ __all__ = [
     "model_key",
     "model_file",
     "fit_with_progress",
+    "fit_spec",
     "scores_for",
     "accuracy",
     "targets_for",
@@ -82,6 +84,8 @@ class ModelSpec:
         forest grown a few trees at a time, or one ``fit`` call.
     epochs : int
         Passes over the data for ``fit_style="epochs"``.
+    augment : bool
+        Train on the digits plus their one-pixel shifts (the book's exercise 2).
     """
 
     name: str
@@ -90,6 +94,7 @@ class ModelSpec:
     build: Callable[[int], Pipeline]
     fit_style: FitStyle
     epochs: int = 0
+    augment: bool = False
 
 
 def _sgd(random_state: int) -> Pipeline:
@@ -192,6 +197,15 @@ MODELS: dict[str, ModelSpec] = {
             "once",
         ),
         ModelSpec(
+            "knn_shifted",
+            "k-nearest neighbours, shifted digits",
+            "The book's exercise 2: the same KNN trained on every digit plus its "
+            "copies shifted one pixel left, right, up and down (five times the data).",
+            _knn,
+            "once",
+            augment=True,
+        ),
+        ModelSpec(
             "mlp",
             "Neural network (MLP)",
             "A two-layer perceptron (256 and 128 units, Adam, 15 epochs) on pixels "
@@ -288,6 +302,30 @@ def fit_with_progress(
     return model
 
 
+def fit_spec(
+    spec: ModelSpec,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    random_state: int = 42,
+    progress: Progress | None = None,
+    label: str | None = None,
+) -> Pipeline:
+    """Build the registry model ``spec`` and fit it, augmenting the data if it asks."""
+    if spec.augment:
+        _report(progress, 0.0, "Adding one-pixel shifts of every digit")
+        X, y = shifted_copies(X, y)
+    return fit_with_progress(
+        spec.build(random_state),
+        X,
+        y,
+        fit_style=spec.fit_style,
+        epochs=spec.epochs,
+        progress=progress,
+        label=label or spec.label,
+    )
+
+
 def _data_digest(X: np.ndarray, y: np.ndarray) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for array in (X, y):
@@ -368,12 +406,11 @@ def train_model(
         spec.label if target_digit is None else f"{spec.label}, is it a {target_digit}?"
     )
     if not cache:
-        return fit_with_progress(
-            spec.build(random_state),
+        return fit_spec(
+            spec,
             X,
             targets,
-            fit_style=spec.fit_style,
-            epochs=spec.epochs,
+            random_state=random_state,
             progress=progress,
             label=label,
         )
@@ -383,12 +420,11 @@ def train_model(
         if model is not None:
             _report(progress, 1.0, f"{label} loaded from the cache folder")
             return model
-        model = fit_with_progress(
-            spec.build(random_state),
+        model = fit_spec(
+            spec,
             X,
             targets,
-            fit_style=spec.fit_style,
-            epochs=spec.epochs,
+            random_state=random_state,
             progress=progress,
             label=label,
         )
