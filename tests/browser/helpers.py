@@ -1,0 +1,108 @@
+"""Helpers for browser tests: wait for Streamlit, open a page, find elements.
+
+Import them with ``from .helpers import expect, goto_page, wait_for_app_idle``.
+Prefer Playwright's auto-waiting ``expect(...)`` with a generous timeout over
+sleeps and wall-clock checks: the CI machine is small and shared.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+try:
+    from playwright.sync_api import Locator, Page, expect
+except ImportError:
+    if os.environ.get("MNIST_DASH_REQUIRE_BROWSER") == "1":
+        raise
+    pytest.skip(
+        "playwright is not installed: pip install -r requirements-dev.txt",
+        allow_module_level=True,
+    )
+
+__all__ = [
+    "EXCEPTION",
+    "IDLE_TIMEOUT_MS",
+    "expect",
+    "exceptions",
+    "goto_page",
+    "sidebar_page_urls",
+    "wait_for_app_idle",
+    "widget",
+]
+
+#: Streamlit's element for an uncaught exception in a page.
+EXCEPTION = '[data-testid="stException"]'
+#: How long a page may take to finish its script (a cold start trains models).
+IDLE_TIMEOUT_MS = 180_000
+
+_IDLE_JS = """
+([token, settleMs]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const idle = app !== null
+    && app.dataset.testConnectionState === "CONNECTED"
+    && app.dataset.testScriptState === "notRunning"
+    && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+    && !document.querySelector('[data-stale="true"]');
+  const now = performance.now();
+  if (!idle || window.__mnistIdle?.token !== token) {
+    window.__mnistIdle = {token, since: idle ? now : null};
+    return false;
+  }
+  if (window.__mnistIdle.since === null) window.__mnistIdle.since = now;
+  return now - window.__mnistIdle.since >= settleMs;
+}
+"""
+_tokens = itertools.count()
+
+
+def wait_for_app_idle(
+    page: Page, *, timeout_ms: float = IDLE_TIMEOUT_MS, settle_ms: float = 500
+) -> None:
+    """Wait until the app is connected and its script has stopped running.
+
+    The app must stay idle for ``settle_ms``: a click sends its rerun request
+    asynchronously, so an app that is idle for an instant may be about to run.
+    After an interaction, still wait for what it should show with ``expect``.
+    """
+    page.wait_for_function(
+        _IDLE_JS,
+        arg=[next(_tokens), settle_ms],
+        polling=100,
+        timeout=timeout_ms,
+    )
+
+
+def goto_page(
+    page: Page, base_url: str, path: str = "/", *, timeout_ms: float = IDLE_TIMEOUT_MS
+) -> None:
+    """Open ``path`` of the app (``"/"``, ``"/draw"``, ...) and wait until idle.
+
+    Page paths come from the page files' names: ``pages/draw.py`` is ``/draw``.
+    """
+    page.goto(base_url.rstrip("/") + "/" + path.lstrip("/"))
+    wait_for_app_idle(page, timeout_ms=timeout_ms)
+
+
+def widget(page: Page, key: str) -> Locator:
+    """The element of the widget made with ``key=key`` (Streamlit's ``st-key-*``)."""
+    return page.locator(f".st-key-{key}")
+
+
+def exceptions(page: Page) -> list[str]:
+    """The text of every exception the app shows, to put in an assertion message."""
+    return page.locator(EXCEPTION).all_inner_texts()
+
+
+def sidebar_page_urls(page: Page) -> list[str]:
+    """The URL of every page in the sidebar navigation, in order.
+
+    Empty when the app has a single page (Streamlit then shows no navigation).
+    """
+    more = page.locator('[data-testid="stSidebarNavViewButton"]')
+    if more.count() and "more" in more.inner_text():
+        more.click()
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    return [link.evaluate("a => a.href") for link in links.all()]
