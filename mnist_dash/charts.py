@@ -48,6 +48,7 @@ __all__ = [
     "compute_roc",
     "compute_threshold_curves",
     "confusion_figure",
+    "confusion_from_metrics",
     "digit_figure",
     "digit_grid_figure",
     "metrics_at_threshold",
@@ -210,6 +211,39 @@ def compute_confusion(
         labels = np.unique(np.concatenate([y_true, y_pred]))
     labels = np.asarray(labels)
     counts = confusion_matrix(y_true, y_pred, labels=labels)
+    return _confusion_data(labels, counts, normalize=normalize, errors_only=errors_only)
+
+
+def confusion_from_metrics(
+    metrics: BinaryMetrics, *, normalize: Normalize = None
+) -> ConfusionData:
+    """The binary confusion matrix at a threshold, without looking at the scores.
+
+    For the tradeoff page: :func:`metrics_at_threshold` already counted TN, FP,
+    FN and TP in O(log n), so redrawing the matrix on a slider move costs nothing.
+    The labels are ``False`` and ``True``.
+
+    Examples
+    --------
+    >>> curves = compute_threshold_curves([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> confusion_from_metrics(metrics_at_threshold(curves, 0.35)).counts
+    array([[1, 1],
+           [0, 2]])
+    """
+    counts = np.array([[metrics.tn, metrics.fp], [metrics.fn, metrics.tp]])
+    labels = np.array([False, True])
+    return _confusion_data(labels, counts, normalize=normalize, errors_only=False)
+
+
+def _confusion_data(
+    labels: np.ndarray,
+    counts: np.ndarray,
+    *,
+    normalize: Normalize,
+    errors_only: bool,
+) -> ConfusionData:
+    if normalize not in (None, "true", "pred"):
+        raise ValueError(f"normalize must be None, 'true' or 'pred', not {normalize!r}")
     matrix = counts.copy()
     if errors_only:
         np.fill_diagonal(matrix, 0)

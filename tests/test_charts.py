@@ -175,6 +175,20 @@ def test_binary_confusion_labels_cells(is_five, sgd_scores):
     assert list(fig.layout.yaxis.ticktext) == ["not 5", "5"]
 
 
+@pytest.mark.parametrize("normalize", [None, "true", "pred"])
+def test_confusion_from_metrics_at_a_threshold(is_five, sgd_scores, normalize):
+    curves = charts.compute_threshold_curves(is_five, sgd_scores)
+    threshold = charts.threshold_for_precision(curves, 0.9)
+    metrics = charts.metrics_at_threshold(curves, threshold)
+    data = charts.confusion_from_metrics(metrics, normalize=normalize)
+    fig = charts.confusion_figure(data)
+
+    y_pred = sgd_scores >= threshold
+    assert_array_equal(data.counts, confusion_matrix(is_five, y_pred))
+    expected = confusion_matrix(is_five, y_pred, normalize=normalize)
+    assert_allclose(fig.data[0].z, expected)
+
+
 def test_confusion_rejects_bad_options(mnist, multiclass_pred):
     y = mnist[1]
     with pytest.raises(ValueError, match="normalize"):
