@@ -199,3 +199,59 @@ def set_threshold(value: float) -> None:
     """Share a new threshold with the other pages and put it in the URL."""
     st.session_state["threshold"] = float(value)
     st.query_params["threshold"] = f"{value:.6g}"
+
+
+# The metric pages' helpers. Appended here, with their import, so that edits to
+# this shared module stay apart.
+from mnist_dash import charts  # noqa: E402
+
+__all__ += ["get_threshold_curves", "detector_threshold", "set_detector_threshold"]
+
+
+def get_threshold_curves(
+    name: str,
+    *,
+    target_digit: int,
+    source: str | None = None,
+) -> charts.ThresholdCurves:
+    """Precision and recall at every threshold of a cross-validated detector.
+
+    Sorted once per server process, so that moving a threshold slider only looks
+    values up (:func:`mnist_dash.charts.metrics_at_threshold`).
+    """
+    source = source or data_source()
+    result = get_cross_val(name, source=source, target_digit=target_digit)
+    return _memoised(
+        ("curves", source, name, target_digit),
+        lambda: charts.compute_threshold_curves(result.y_true, result.scores),
+    )
+
+
+def set_detector_threshold(value: float, *, target_digit: int) -> None:
+    """Share the threshold of the "is it a ``target_digit``?" detector.
+
+    Like :func:`set_threshold`, and remembers which digit it belongs to. The URL
+    is only written when its value changes.
+    """
+    st.session_state["threshold"] = float(value)
+    st.session_state["threshold_digit"] = int(target_digit)
+    text = f"{value:.6g}"
+    if st.query_params.get("threshold") != text:
+        st.query_params["threshold"] = text
+
+
+def detector_threshold(target_digit: int, *, default: float) -> float:
+    """The shared threshold for the "is it a ``target_digit``?" detector.
+
+    The shared threshold (this session's, else the URL's) when it was set for this
+    digit or for no digit in particular (a shared link); otherwise ``default``,
+    for example this digit's 90 %-precision threshold. The result becomes the
+    shared threshold, so the Draw page uses it too.
+    """
+    init_session()
+    owner = st.session_state.get("threshold_digit")
+    value = get_threshold(default) if owner in (None, target_digit) else default
+    if not abs(value) < float("inf"):  # NaN or infinite, from a hand-made URL
+        value = default
+    set_detector_threshold(value, target_digit=target_digit)
+    return value
