@@ -18,16 +18,18 @@ follows that recipe:
    erosion breaks strokes and cannot reopen loops a fat pen has closed; half
    measured best). The result is cropped again, fitted into the 20x20 box and
    area-averaged down.
-4. Intensities are stretched so the darkest ink is 255, as in MNIST, and the box is
+4. Intensities are stretched so the strongest ink is 255, as in MNIST; the box is
    placed by its centre of mass (a whole-pixel shift, as MNIST's are).
 
-Measured with ``bench/bench_draw.py`` (1,000 official MNIST test digits redrawn on
-a 280x280 canvas, height 80-250 px, pen 6-30 px; SVC trained on the 5,000-digit
-sample): see the table in that script's docstring. In short, pen normalisation
-raises the drawn accuracy from about 0.91 to about 0.93 (direct: 0.944); the gain
-is largest for thin pens on large digits (0.72 -> 0.93 for a 6-px pen on a 250-px
-digit) and fat pens on small digits (0.77 -> 0.86 for 30 px on 80 px). A naive
-resize of the whole canvas to 28x28 scores about 0.22.
+Measured with ``bench/bench_draw.py`` (1,000 official MNIST test digits redrawn
+on a 280x280 canvas, 80-250 px tall, pen 6-30 px; models trained on the 5,000
+sample digits): accuracy on drawings is 0.98-1.00 of that on the untouched digits
+(mlp 0.926 against 0.944, knn 0.932 against 0.928). Pen normalisation lifts knn
+from 0.841 to 0.932 (on 6-12 px pens from 0.71 to 0.93), random_forest from 0.891
+to 0.924, sgd from 0.789 to 0.825; the mlp barely needs it (0.923 -> 0.926). A
+naive resize of the whole canvas to 28x28 scores about 0.2. Filters other than
+``BOX`` (bilinear, Hamming, Lanczos) scored the same within noise. The recipe takes
+about 1 ms for a 280x280 canvas.
 
 Examples
 --------
