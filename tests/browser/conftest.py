@@ -9,8 +9,10 @@
 * ``screenshot`` (per test): ``screenshot("name")`` saves the whole page to
   ``$MNIST_DASH_SCREENSHOTS/name.png`` (a temporary folder when unset).
 
-A failing browser test also leaves ``failed-<test>.png`` there. The helpers in
-``helpers.py`` wait for Streamlit to finish a run and open pages by path.
+A failing browser test also leaves ``failed-<test>.png`` there. ``helpers.py``
+has the rest: ``goto_page`` (open a page by path and wait), ``wait_for_app_idle``,
+``widget`` (by ``key=``), ``exceptions``, ``sidebar_page_urls``, ``draw_strokes``
+(mouse strokes on the drawing canvas) and Playwright's ``expect``.
 
 Without Chromium or Playwright these tests skip, unless
 ``MNIST_DASH_REQUIRE_BROWSER=1`` (as in CI), where they fail.

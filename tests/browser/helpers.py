@@ -27,6 +27,7 @@ __all__ = [
     "IDLE_TIMEOUT_MS",
     "expect",
     "exceptions",
+    "draw_strokes",
     "goto_page",
     "sidebar_page_urls",
     "wait_for_app_idle",
@@ -106,3 +107,29 @@ def sidebar_page_urls(page: Page) -> list[str]:
         more.click()
     links = page.locator('[data-testid="stSidebarNav"] a')
     return [link.evaluate("a => a.href") for link in links.all()]
+
+
+def draw_strokes(
+    page: Page, canvas: Locator, strokes: list[list[tuple[float, float]]]
+) -> None:
+    """Draw ``strokes`` with the mouse on a streamlit-drawable-canvas.
+
+    ``canvas`` is the canvas widget, e.g. ``widget(page, "draw_canvas_0")``; each
+    stroke is a list of ``(x, y)`` points as fractions of the canvas (0 to 1).
+    The canvas lives in a shadow root; Playwright's CSS locators pierce it, and
+    the topmost ``<canvas>`` is the one that takes the pointer.
+    """
+    surface = canvas.locator("canvas").last
+    surface.scroll_into_view_if_needed()
+    box = surface.bounding_box()
+    assert box is not None, "the canvas is not on screen"
+    for stroke in strokes:
+        points = [
+            (box["x"] + x * box["width"], box["y"] + y * box["height"])
+            for x, y in stroke
+        ]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=8)
+        page.mouse.up()
