@@ -70,8 +70,8 @@ _ORANGE = "#ff7f0e"
 _GREEN = "#2ca02c"
 _RED = "#d62728"
 _GREY = "#7f7f7f"
-# The book draws digits with matplotlib's "binary" map: 0 is white, 255 is black.
-_INK = [[0.0, "white"], [1.0, "black"]]
+# Digits as MNIST stores them and the canvas draws them: white ink on black.
+_INK = [[0.0, "black"], [1.0, "white"]]
 _MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
 
 
@@ -1080,7 +1080,8 @@ def _picture_layout(fig: go.Figure) -> None:
     fig.update_layout(
         xaxis={**hidden, "constrain": "domain"},
         yaxis={**hidden, "autorange": "reversed", "scaleanchor": "x"},
-        plot_bgcolor="white",
+        # Gaps between tiles are NaN: let the page's background show through.
+        plot_bgcolor="rgba(0,0,0,0)",
         margin={"l": 0, "r": 0, "t": 30, "b": 0},
     )
 
@@ -1199,7 +1200,9 @@ def digit_figure(image: ArrayLike, *, title: str | None = None) -> go.Figure:
                 "line": {"color": _GREY, "width": 1},
             }
         ],
-        height=320,
+        title_font_size=14,
+        width=260,
+        height=290,
     )
     return fig
 

@@ -42,8 +42,13 @@ with controls[1]:
 with controls[2]:
     st.button("Clear", key="draw_clear", on_click=_clear, icon="🧹")
 
-canvas_col, seen_col, result_col = st.columns([3, 2, 3])
-with canvas_col:
+# Fixed-width boxes side by side: the 280-pixel canvas is never squeezed, and
+# the boxes wrap onto new lines on a narrow screen.
+row = st.container(horizontal=True, gap="medium")
+canvas_box = row.container(width=300)
+seen_box = row.container(width=270)
+result_box = row.container(width="stretch")
+with canvas_box:
     canvas = st_canvas(
         stroke_width=pen,
         stroke_color="#FFFFFF",
@@ -64,16 +69,17 @@ except ValueError as error:
     st.stop()
 
 if result.empty:
-    with result_col:
+    with result_box:
         st.info("Draw a digit on the canvas.", icon="✍️")
     st.stop()
 
-with seen_col:
+with seen_box:
     st.plotly_chart(
         charts.digit_figure(result.features, title="What the model sees (28×28)"),
         key="draw_seen",
+        width="content",
     )
-with result_col:
+with result_box:
     st.metric("Prediction", result.digit)
     if result.uncertain:
         st.warning(f"Not sure: {result.reason}.", icon="🤔")
@@ -96,15 +102,13 @@ with digit_col:
 st.session_state["target_digit"] = target
 detector = ui.get_model("sgd", target_digit=target)
 score = reading.detector_score(detector, result.features)
-threshold = ui.get_threshold()
+threshold = ui.detector_threshold(target, default=0.0)
 with answer_col:
-    verdict = "Yes" if score >= threshold else "No"
     st.metric(
         f"Is it a {target}?",
-        verdict,
-        delta=f"score {score:,.0f} vs threshold {threshold:,.0f}",
-        delta_color="off",
+        "Yes" if score >= threshold else "No",
         help="SGDClassifier's decision score for this drawing. It says yes when the "
         "score reaches the threshold; move the threshold on the Precision/recall "
         "page.",
     )
+    st.caption(f"Decision score {score:,.0f}, threshold {threshold:,.0f}.")
