@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
+from mnist_dash import data
 from mnist_dash.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,3 +88,44 @@ def test_module_entry_point_runs(cache: Path) -> None:
     assert result.returncode == 0
     for command in ("train", "evaluate", "predict"):
         assert command in result.stdout
+
+
+def _digit_png(path: Path, digit: np.ndarray, *, dark_on_light: bool) -> Path:
+    image = Image.fromarray(digit.reshape(28, 28).astype(np.uint8)).resize((120, 160))
+    if dark_on_light:
+        image = Image.eval(image, lambda v: 255 - v)
+    image.save(path)
+    return path
+
+
+def test_predict_json_per_file_errors_and_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = data.load_mnist("sample")
+    good = [
+        _digit_png(tmp_path / "light.png", sample.X_test[0], dark_on_light=False),
+        _digit_png(tmp_path / "paper.jpg", sample.X_test[1], dark_on_light=True),
+    ]
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("not an image")
+    missing = tmp_path / "missing.png"
+    argv = ["predict", str(good[0]), str(not_image), str(missing), str(good[1])]
+    assert main([*argv, "--json", "--quiet", "--model", "knn"]) == 1
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["path"] for line in lines] == argv[1:]
+    for line, truth in ((lines[0], sample.y_test[0]), (lines[3], sample.y_test[1])):
+        assert line["digit"] == truth
+        assert len(line["probabilities"]) == 10
+        assert sum(line["probabilities"]) == pytest.approx(1.0, abs=1e-4)
+    assert "error" in lines[1] and "error" in lines[2]
+    assert str(not_image) in captured.err and str(missing) in captured.err
+
+
+def test_predict_plain_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = data.load_mnist("sample")
+    path = _digit_png(tmp_path / "d.png", sample.X_test[2], dark_on_light=True)
+    assert main(["predict", str(path), "--quiet", "--model", "knn"]) == 0
+    assert capsys.readouterr().out.strip() == f"{path}: {sample.y_test[2]}"
