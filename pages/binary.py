@@ -24,13 +24,15 @@ st.markdown(
     'scoring="accuracy")`, and `cross_val_predict` for out-of-fold predictions. '
     "Pick another digit to ask the same question about it."
 )
-st.selectbox(
-    "Is it a …?",
-    list(range(10)),
-    key="binary_digit",
-    on_change=_remember_digit,
-    help="Shared with the Draw, Precision/recall and ROC pages.",
-)
+digit_col, _ = st.columns([1, 5])
+with digit_col:
+    st.selectbox(
+        "Is it a …?",
+        list(range(10)),
+        key="binary_digit",
+        on_change=_remember_digit,
+        help="Shared with the Draw, Precision/recall and ROC pages.",
+    )
 
 dataset = ui.get_data()
 cv = ui.get_cross_val("sgd", target_digit=digit)

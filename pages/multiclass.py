@@ -1,5 +1,6 @@
 """Multiclass classification and error analysis: all ten digits at once."""
 
+import pandas as pd
 import streamlit as st
 
 from mnist_dash import charts, errors, ui
@@ -96,9 +97,12 @@ with gallery_col:
     verb = "read as" if cell.is_error else "rightly read as"
     st.subheader(f"{actual}s {verb} {predicted}s")
     if cell.total:
-        st.caption(
-            f"{cell.total:,} training digits; the first {len(cell.indices)} are shown."
+        shown = (
+            "all shown"
+            if len(cell.indices) == cell.total
+            else f"the first {len(cell.indices)} shown"
         )
+        st.caption(f"{cell.total:,} training digits; {shown}.")
         st.plotly_chart(
             charts.digit_grid_figure(cell.images, columns=10),
             key="multiclass_gallery",
@@ -113,15 +117,18 @@ with gallery_col:
     )
 
 st.header("Per-class precision, recall and F1")
-st.dataframe(
+report = pd.DataFrame(
     charts.compute_class_report(
         scaled.y_true, scaled.y_pred, labels=list(range(10))
-    ).rows(),
+    ).rows()
+)
+st.dataframe(
+    report.style.format({"precision": "{:.1%}", "recall": "{:.1%}", "f1": "{:.1%}"}),
     column_config={
         "class": st.column_config.NumberColumn("Digit", format="%d"),
-        "precision": st.column_config.NumberColumn("Precision", format="percent"),
-        "recall": st.column_config.NumberColumn("Recall", format="percent"),
-        "f1": st.column_config.NumberColumn("F1", format="percent"),
+        "precision": "Precision",
+        "recall": "Recall",
+        "f1": "F1",
         "support": st.column_config.NumberColumn("Digits", format="%d"),
     },
     hide_index=True,

@@ -27,13 +27,15 @@ st.markdown(
     "voting *5*. The area under the curve (AUC) is 1 for a perfect classifier and "
     "0.5 for a random one."
 )
-st.selectbox(
-    "Is it a …?",
-    list(range(10)),
-    key="roc_digit",
-    on_change=_remember_digit,
-    help="Shared with the Binary, Precision/recall and Draw pages.",
-)
+digit_col, _ = st.columns([1, 5])
+with digit_col:
+    st.selectbox(
+        "Is it a …?",
+        list(range(10)),
+        key="roc_digit",
+        on_change=_remember_digit,
+        help="Shared with the Binary, Precision/recall and Draw pages.",
+    )
 
 sgd = ui.get_cross_val("sgd", target_digit=digit)
 forest = ui.get_cross_val("random_forest", target_digit=digit)

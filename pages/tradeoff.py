@@ -76,7 +76,7 @@ if st.session_state.get("tradeoff_threshold") != threshold:
 ui.set_detector_threshold(threshold, target_digit=digit)
 
 digit_col, slider_col, target_col, button_col = st.columns(
-    [1, 4, 1.3, 1.2], vertical_alignment="bottom"
+    [0.8, 4, 1.2, 1.1], vertical_alignment="bottom"
 )
 with digit_col:
     st.selectbox(
@@ -109,10 +109,11 @@ with target_col:
     )
 with button_col:
     st.button(
-        "Threshold for this precision",
+        "Set threshold",
         key="tradeoff_go",
         on_click=_go_to_precision,
-        help="The book's thresholds[(precisions >= 0.90).argmax()].",
+        help="The lowest threshold with this precision, as the book's "
+        "thresholds[(precisions >= 0.90).argmax()].",
     )
 if message := st.session_state.pop("tradeoff_message", None):
     st.warning(message)

@@ -1,0 +1,136 @@
+"""The metric pages in a real browser: charts drawn, slider, shared link, a click."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from .helpers import (
+    EXCEPTION,
+    IDLE_TIMEOUT_MS,
+    exceptions,
+    expect,
+    goto_page,
+    wait_for_app_idle,
+    widget,
+)
+
+#: Page path -> plotly charts it draws.
+METRIC_PAGES = {"binary": 2, "tradeoff": 3, "roc": 1, "multiclass": 3}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def router_has_run(browser, app_server):
+    """Open the home page once before these tests open pages by their paths.
+
+    Streamlit runs a server whose first visitor asks for a page path in its old
+    ``pages/``-folder mode (file names in the sidebar, no ``app.py``, so no wide
+    layout) until ``app.py``'s ``st.navigation`` has run once in the process.
+    """
+    context = browser.new_context()
+    try:
+        goto_page(context.new_page(), app_server, "/")
+    finally:
+        context.close()
+
+
+def metric_value(page, label: str):
+    """The value element of the ``st.metric`` called ``label``."""
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has=page.get_by_text(label, exact=True)
+    )
+    return metric.locator('[data-testid="stMetricValue"]')
+
+
+def url_threshold(page) -> float:
+    return float(parse_qs(urlparse(page.url).query)["threshold"][0])
+
+
+@pytest.mark.parametrize("path", list(METRIC_PAGES))
+def test_metric_page_draws_its_charts(
+    page, app_server, screenshot, external_requests, path
+):
+    goto_page(page, app_server, f"/{path}")
+    charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
+    expect(charts).to_have_count(METRIC_PAGES[path], timeout=IDLE_TIMEOUT_MS)
+    # Every chart really drew its data, not just an empty frame.
+    for chart in charts.all():
+        expect(chart.locator(".main-svg").first).to_be_visible()
+        # g.trace: bars and lines; g.hm: a heatmap (matrix or digit gallery).
+        expect(chart.locator("g.trace, g.hm").first).to_be_attached()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert exceptions(page) == []
+    screenshot(path)
+    assert external_requests == []
+
+
+def test_threshold_slider_changes_precision(page, app_server, external_requests):
+    goto_page(page, app_server, "/tradeoff")
+    precision = metric_value(page, "Precision")
+    recall = metric_value(page, "Recall")
+    expect(precision).to_have_text(re.compile(r"^\d+\.\d%$"))
+    start_precision, start_recall = precision.inner_text(), recall.inner_text()
+    # The page opens at the 90 %-precision threshold, as the book picks it.
+    assert float(start_precision.rstrip("%")) >= 90
+    start_threshold = url_threshold(page)
+
+    thumb = widget(page, "tradeoff_threshold").get_by_role("slider")
+    thumb.focus()
+    thumb.press("Home")  # the lowest threshold: every digit called positive
+    expect(recall).to_have_text("100.0%", timeout=IDLE_TIMEOUT_MS)
+    wait_for_app_idle(page)
+    low_precision = precision.inner_text()
+    assert float(low_precision.rstrip("%")) < 20  # about the share of 5s
+    assert url_threshold(page) < start_threshold
+
+    thumb.focus()
+    thumb.press("End")  # above every score: nothing called positive
+    expect(recall).to_have_text("0.0%", timeout=IDLE_TIMEOUT_MS)
+    wait_for_app_idle(page)
+    assert precision.inner_text() != low_precision
+    assert url_threshold(page) > start_threshold
+
+    # The button goes back to 90 % precision.
+    widget(page, "tradeoff_go").get_by_role("button").click()
+    expect(precision).to_have_text(start_precision, timeout=IDLE_TIMEOUT_MS)
+    expect(recall).to_have_text(start_recall)
+    wait_for_app_idle(page)
+    assert url_threshold(page) == pytest.approx(start_threshold, rel=1e-5)
+    assert exceptions(page) == []
+    assert external_requests == []
+
+
+def test_a_shared_link_opens_at_its_threshold(page, app_server):
+    goto_page(page, app_server, "/tradeoff?threshold=1234")
+    thumb = widget(page, "tradeoff_threshold").get_by_role("slider")
+    expect(thumb).to_have_attribute("aria-valuetext", "1234")
+    expect(metric_value(page, "Threshold")).to_have_text("1,234")
+    assert url_threshold(page) == 1234
+    assert exceptions(page) == []
+
+
+def test_clicking_a_confusion_cell_shows_its_digits(page, app_server):
+    goto_page(page, app_server, "/multiclass")
+    heading = page.get_by_role("heading", name=re.compile(r"read as"))
+    expect(heading).to_have_text("3s read as 5s")  # the book's example first
+    chart = widget(page, "multiclass_confusion").locator(".js-plotly-plot")
+    chart.scroll_into_view_if_needed()
+    area = chart.locator(".nsewdrag").first.bounding_box()
+    actual, predicted = 7, 9
+    x = area["x"] + (predicted + 0.5) * area["width"] / 10
+    y = area["y"] + (actual + 0.5) * area["height"] / 10
+    page.mouse.move(x, y)
+    expect(chart.locator(".hoverlayer")).to_contain_text(
+        f"Actual {actual}Predicted {predicted}"
+    )
+    page.mouse.click(x, y)
+    expect(heading).to_have_text(
+        f"{actual}s read as {predicted}s", timeout=IDLE_TIMEOUT_MS
+    )
+    wait_for_app_idle(page)
+    expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')).to_have_count(
+        3
+    )
+    assert exceptions(page) == []
