@@ -101,7 +101,10 @@ def _sgd(random_state: int) -> Pipeline:
     return Pipeline(
         [
             ("pixels", FunctionTransformer(pixels_as_float32)),
-            ("sgd", SGDClassifier(random_state=random_state, n_jobs=2)),
+            (
+                "sgd",
+                SGDClassifier(random_state=random_state, n_jobs=2, average=True),
+            ),
         ]
     )
 
@@ -165,12 +168,14 @@ MODELS: dict[str, ModelSpec] = {
             "sgd",
             "SGD (raw pixels)",
             "The book's SGDClassifier(random_state=42) on raw pixels, as float32, "
-            "trained for a fixed 10 epochs: the library default runs up to 1,000 "
-            "epochs until the loss stops improving, which on unscaled pixels takes "
-            "far longer for no gain in accuracy.",
+            "averaged (average=True) and trained for a fixed 5 epochs. On raw "
+            "pixels the plain last iterate swings between 81 % and 89 % test "
+            "accuracy from one epoch to the next; the average of the iterates is "
+            "steady from the first epoch (94 % at 60,000 digits, against 88 % for "
+            "the book's call, which runs 258 epochs, 50 times longer).",
             _sgd,
             "epochs",
-            epochs=10,
+            epochs=5,
         ),
         ModelSpec(
             "sgd_scaled",
