@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from mnist_dash import charts, data, errors, evaluation  # noqa: E402
+from mnist_dash import charts, data, errors, evaluation, models  # noqa: E402
 
 TEST_FOLDER = REPO.parent / "shared" / "data" / "mnist-test"
 #: Official test digits that join the sample to make 12,000 real digits.
@@ -332,7 +332,11 @@ def format_steps(columns: dict[str, list[Step]]) -> str:
     lines.append("-" * len(header))
     for page in dict.fromkeys(step.page for step in first):
         cells = "".join(f"{totals[n][page]:>11.2f}s" for n in names)
-        lines.append(f"{page:<11} {'total (cold: nothing cached yet)':<50}{cells}")
+        lines.append(f"{page:<11} {'total, cold':<50}{cells}")
+    lines.append(
+        "(tradeoff and roc reuse the binary page's SGD cross-validation, memoised "
+        "once per server: add it for a cold first visit)"
+    )
     return "\n".join(lines)
 
 
@@ -396,10 +400,15 @@ def main(argv: list[str] | None = None) -> int:
         X_page, y_page = np.resize(X, (FULL_SIZE, 784)), np.resize(y, FULL_SIZE)
         what = f"the sample repeated to {FULL_SIZE:,} digits"
     page = page_slider_timings(X_page, y_page, moves=max(5, args.moves // 2))
+    verdict = "within" if page["p95_ms"] <= 1000 * SLIDER_BUDGET_S else "OVER"
     print(
         f"  whole page rerun (AppTest)   p50 {page['p50_ms']:6.1f} ms   "
-        f"p95 {page['p95_ms']:6.1f} ms   (on {what}; first open, which "
-        f"cross-validates, {page['first_run_s']:.1f} s)"
+        f"p95 {page['p95_ms']:6.1f} ms   ({verdict} the budget)"
+    )
+    print(
+        f"  (page rerun on {what}; its first open, which cross-validates, took "
+        f"{page['first_run_s']:.1f} s. AppTest compiles the page again on every "
+        "run, which a server does not.)"
     )
 
     if not args.no_baseline:
@@ -416,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(
             "  (book: SGDClassifier(random_state=42) on float64 pixels, up to 1,000 "
-            "epochs until the loss stops improving; ours: float32, 10 epochs)"
+            "epochs until the loss stops improving; ours: the 'sgd' model, "
+            f"{models.MODELS['sgd'].epochs} epochs on float32 pixels)"
         )
     return 0
 

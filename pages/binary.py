@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mnist_dash import charts, evaluation, ui
+from mnist_dash import charts, evaluation, models, ui
 
 ui.init_session()
 
@@ -52,7 +52,8 @@ with numbers_col:
     st.metric(
         "SGD accuracy (cv=3)",
         f"{sgd_accuracy:.1%}",
-        help="Mean accuracy over the three folds of cross_val_score.",
+        help="Mean accuracy over the three folds of cross_val_score. "
+        + models.MODELS["sgd"].description,
     )
     st.metric(
         f"Dummy that never says {digit}",

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from mnist_dash import charts, errors, ui
+from mnist_dash import charts, errors, models, ui
 
 ui.init_session()
 
@@ -44,13 +44,24 @@ accuracy = charts.compute_accuracy_bars(
 
 numbers_col, bars_col = st.columns([1, 2])
 with numbers_col:
-    st.metric("SGD, raw pixels (cv=3)", f"{raw.accuracy:.1%}")
+    st.metric(
+        "SGD, raw pixels (cv=3)",
+        f"{raw.accuracy:.1%}",
+        help=models.MODELS["sgd"].description,
+    )
     st.metric(
         "SGD, standardised (cv=3)",
         f"{scaled.accuracy:.1%}",
         delta=f"{(scaled.accuracy - raw.accuracy) * 100:+.1f} pts",
+        help=models.MODELS["sgd_scaled"].description,
     )
-    st.caption(f"Cross-validated on the {len(dataset.y_train):,} training digits.")
+    st.caption(
+        f"Cross-validated on the {len(dataset.y_train):,} training digits. How "
+        "much scaling helps depends on how SGD is trained: the book's plain SGD "
+        "on raw pixels jumps around from one epoch to the next, and scaling "
+        "steadies it; averaging the iterates (average=True) steadies it too. "
+        "Hover on ? for each model's settings."
+    )
 with bars_col:
     st.plotly_chart(charts.accuracy_bars_figure(accuracy), key="multiclass_accuracy")
 

@@ -22,6 +22,12 @@ def _slider_grid(lowest: float, highest: float) -> tuple[float, float, float]:
     return math.floor(lowest / step) * step, math.ceil(highest / step) * step, step
 
 
+def _change(value: float, at_zero: float) -> str | None:
+    """The change from SGD's own threshold, in points; None when there is none."""
+    points = f"{(value - at_zero) * 100:+.1f}"
+    return None if points in ("+0.0", "-0.0") else f"{points} pts vs threshold 0"
+
+
 def _remember_digit() -> None:
     st.session_state["target_digit"] = st.session_state["tradeoff_digit"]
 
@@ -127,19 +133,19 @@ threshold_m.metric(
 precision_m.metric(
     "Precision",
     f"{at.precision:.1%}",
-    delta=f"{(at.precision - default.precision) * 100:+.1f} pts vs threshold 0",
+    delta=_change(at.precision, default.precision),
     help=f"Of the digits called {digit}, the share that are {digit}s.",
 )
 recall_m.metric(
     "Recall",
     f"{at.recall:.1%}",
-    delta=f"{(at.recall - default.recall) * 100:+.1f} pts vs threshold 0",
+    delta=_change(at.recall, default.recall),
     help=f"Of the real {digit}s, the share found.",
 )
 f1_m.metric(
     "F1 score",
     f"{at.f1:.1%}",
-    delta=f"{(at.f1 - default.f1) * 100:+.1f} pts vs threshold 0",
+    delta=_change(at.f1, default.f1),
     help="Harmonic mean of precision and recall.",
 )
 

@@ -340,19 +340,29 @@ def click_cell(at: AppTest, key: str, actual: int, predicted: int) -> AppTest:
     return at._run(states)
 
 
-def test_multiclass_page_scaled_sgd_beats_raw_sgd() -> None:
+def test_multiclass_page_shows_raw_and_scaled_sgd(sample: data.MnistData) -> None:
     at = open_page("pages/multiclass.py")
     assert len(at.get("plotly_chart")) == 3  # accuracy, confusion, gallery
-    shown = metrics(at)
-    raw = percent(shown["SGD, raw pixels (cv=3)"])
-    scaled = percent(shown["SGD, standardised (cv=3)"])
-    assert 0.8 < raw < scaled < 1  # the book: 0.87 then 0.90 on full MNIST
+    shown = {m.label: m for m in at.metric}
+    raw = percent(shown["SGD, raw pixels (cv=3)"].value)
+    scaled = percent(shown["SGD, standardised (cv=3)"].value)
+    # Which one wins depends on the registry's SGD settings (the book: 0.87 then
+    # 0.90 on full MNIST); the page must show what cross_val_score gives.
+    for name, value in (("sgd", raw), ("sgd_scaled", scaled)):
+        cv = evaluation.cross_validate_model(name, sample.X_train, sample.y_train)
+        assert value == pytest.approx(cv.accuracy, abs=0.0005)
+        assert 0.8 < value < 1
+    assert float(shown["SGD, standardised (cv=3)"].delta.split()[0]) == (
+        pytest.approx((scaled - raw) * 100, abs=0.11)
+    )
+    bars = chart(at, "multiclass_accuracy")["data"][0]
+    np.testing.assert_allclose(values(bars["y"]), [raw, scaled], atol=0.0005)
 
     report = at.dataframe[0].value
     assert list(report["class"]) == list(range(10))
     for column in ("precision", "recall", "f1"):
         assert report[column].between(0, 1).all()
-    assert report["support"].sum() == 4000
+    assert report["support"].sum() == len(sample.y_train)
 
 
 @pytest.mark.parametrize(
