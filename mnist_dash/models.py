@@ -340,6 +340,18 @@ def _data_digest(X: np.ndarray, y: np.ndarray) -> str:
     return digest.hexdigest()
 
 
+def _stable_text(value: Any) -> str:
+    """A parameter as text that is the same in every process.
+
+    ``repr`` of a function holds its memory address, which changes from one run
+    to the next, so a key made with it would never find a model saved by an
+    earlier run.
+    """
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{value.__module__}.{value.__qualname__}"
+    return repr(value)
+
+
 def model_key(
     name: str,
     X: np.ndarray,
@@ -357,7 +369,7 @@ def model_key(
             "data": _data_digest(X, y),
             "name": name,
             "epochs": spec.epochs,
-            "params": {k: repr(v) for k, v in params.items() if "__" in k},
+            "params": {k: _stable_text(v) for k, v in params.items() if "__" in k},
             "target_digit": target_digit,
             "random_state": random_state,
         },
