@@ -201,18 +201,15 @@ def test_precision_box_moves_the_slider() -> None:
     assert higher > threshold
 
 
-def test_unreachable_precision_warns_and_keeps_the_threshold() -> None:
+def test_full_precision_moves_the_slider_to_the_top_scores() -> None:
     at = open_page("pages/tradeoff.py")
-    before = tradeoff_numbers(at)
-    # 100 % is reached at the very top of the scores, so ask what no
-    # threshold gives: precision is a share of at least one prediction.
+    start, _, start_recall = tradeoff_numbers(at)
     at.number_input(key="tradeoff_precision").set_value(100.0).run()
     assert not at.exception
-    if at.warning:  # no threshold gives 100 %: the slider stays
-        assert "no threshold reaches" in at.warning[0].value
-        assert tradeoff_numbers(at) == before
-    else:
-        assert tradeoff_numbers(at)[1] == 1.0
+    assert not at.warning  # the best-scored digits are 5s: 100 % is reachable
+    threshold, precision, recall = tradeoff_numbers(at)
+    assert precision == 1.0
+    assert threshold > start and 0 < recall < start_recall
 
 
 def test_a_shared_link_opens_at_its_threshold() -> None:
