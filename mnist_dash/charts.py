@@ -70,6 +70,13 @@ _ORANGE = "#ff7f0e"
 _GREEN = "#2ca02c"
 _RED = "#d62728"
 _GREY = "#7f7f7f"
+
+
+def _number(value: float) -> str:
+    """A score for people: ``877,600`` rather than ``8.776e+05``; ``0.25`` stays."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 # Digits as MNIST stores them and the canvas draws them: white ink on black.
 _INK = [[0.0, "black"], [1.0, "white"]]
 _MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
@@ -708,7 +715,7 @@ def threshold_figure(
                 "line": {"color": _GREY, "dash": "dot", "width": 2},
             }
         ],
-        title=f"Precision and recall versus threshold ({threshold:,.4g})",
+        title=f"Precision and recall versus threshold ({_number(threshold)})",
         xaxis={"title": "Threshold"},
         yaxis={"title": "Value", "range": [0, 1.02]},
         hovermode="x unified",
@@ -754,7 +761,7 @@ def pr_curve_figure(
             _operating_point_marker(
                 [at.recall],
                 [at.precision],
-                f"Threshold {threshold:,.4g}",
+                f"Threshold {_number(threshold)}",
                 _RED,
             ),
         ]
@@ -762,7 +769,7 @@ def pr_curve_figure(
     fig.update_layout(
         title=(
             f"Precision {at.precision:.1%}, recall {at.recall:.1%} "
-            f"at threshold {threshold:,.4g}"
+            f"at threshold {_number(threshold)}"
         ),
         xaxis={"title": "Recall", "range": [0, 1.01]},
         yaxis={"title": "Precision", "range": [0, 1.02]},
@@ -907,14 +914,14 @@ def roc_figure(
             _operating_point_marker(
                 [at.fpr],
                 [at.tpr],
-                f"{curve.name} at threshold {threshold:,.4g}",
+                f"{curve.name} at threshold {_number(threshold)}",
                 _RED,
             )
         )
         traces[-1].update(
             showlegend=True,
             hovertemplate=(
-                f"Threshold {threshold:,.4g}<br>FPR %{{x:.3f}}<br>TPR %{{y:.3f}}"
+                f"Threshold {_number(threshold)}<br>FPR %{{x:.3f}}<br>TPR %{{y:.3f}}"
                 "<extra></extra>"
             ),
         )
@@ -1011,7 +1018,7 @@ def compute_probabilities(
 def _value_text(value: float, is_probability: bool) -> str:
     if is_probability:
         return f"{value:.0%}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return _number(value)
 
 
 def probability_figure(data: ProbabilityBars) -> go.Figure:

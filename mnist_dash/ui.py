@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from mnist_dash import charts, evaluation, models
 from mnist_dash import data as data_module
-from mnist_dash import evaluation, models
 
 __all__ = [
     "init_session",
@@ -27,6 +27,9 @@ __all__ = [
     "progress_bar",
     "get_threshold",
     "set_threshold",
+    "get_threshold_curves",
+    "detector_threshold",
+    "set_detector_threshold",
     "SOURCE_LABELS",
 ]
 
@@ -201,13 +204,6 @@ def set_threshold(value: float) -> None:
     st.query_params["threshold"] = f"{value:.6g}"
 
 
-# The metric pages' helpers. Appended here, with their import, so that edits to
-# this shared module stay apart.
-from mnist_dash import charts  # noqa: E402
-
-__all__ += ["get_threshold_curves", "detector_threshold", "set_detector_threshold"]
-
-
 def get_threshold_curves(
     name: str,
     *,
@@ -240,18 +236,23 @@ def set_detector_threshold(value: float, *, target_digit: int) -> None:
         st.query_params["threshold"] = text
 
 
-def detector_threshold(target_digit: int, *, default: float) -> float:
+def detector_threshold(
+    target_digit: int, *, default: float, share: bool = True
+) -> float:
     """The shared threshold for the "is it a ``target_digit``?" detector.
 
     The shared threshold (this session's, else the URL's) when it was set for this
     digit or for no digit in particular (a shared link); otherwise ``default``,
-    for example this digit's 90 %-precision threshold. The result becomes the
-    shared threshold, so the Draw page uses it too.
+    for example this digit's 90 %-precision threshold. With ``share`` the result
+    becomes the shared threshold; without it (the Draw page, which only reads the
+    threshold) nothing is written, so the Precision/recall page still starts a new
+    digit at its own 90 %-precision threshold.
     """
     init_session()
     owner = st.session_state.get("threshold_digit")
     value = get_threshold(default) if owner in (None, target_digit) else default
     if not abs(value) < float("inf"):  # NaN or infinite, from a hand-made URL
         value = default
-    set_detector_threshold(value, target_digit=target_digit)
+    if share:
+        set_detector_threshold(value, target_digit=target_digit)
     return value

@@ -102,7 +102,7 @@ with digit_col:
 st.session_state["target_digit"] = target
 detector = ui.get_model("sgd", target_digit=target)
 score = reading.detector_score(detector, result.features)
-threshold = ui.detector_threshold(target, default=0.0)
+threshold = ui.detector_threshold(target, default=0.0, share=False)
 with answer_col:
     st.metric(
         f"Is it a {target}?",
