@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/tradeoff.py", title="Precision/recall", icon="⚖️"),
     st.Page("pages/roc.py", title="ROC curve", icon="📈"),
     st.Page("pages/multiclass.py", title="Multiclass", icon="🔢"),
+    st.Page("pages/exercises.py", title="Exercises", icon="🏋️"),
 ]
 
 st.navigation(pages).run()

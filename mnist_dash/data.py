@@ -39,6 +39,8 @@ __all__ = [
     "read_idx",
     "openml_cached",
     "shifted_copies",
+    "shifted_example",
+    "SHIFT_NAMES",
 ]
 
 #: Random seed of every split and shuffle in this module.
@@ -409,6 +411,10 @@ def load_mnist(
     return load_idx_folder(path)
 
 
+#: What each of the five copies made by :func:`shifted_copies` is, in order.
+SHIFT_NAMES = ("original", "left", "right", "up", "down")
+
+
 def shifted_copies(
     X: np.ndarray, y: np.ndarray, *, pixels: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -437,3 +443,28 @@ def shifted_copies(
         moved[tuple(target)] = images[tuple(source)]
         copies.append(moved)
     return np.concatenate(copies).reshape(-1, 784), np.tile(np.asarray(y), 5)
+
+
+def shifted_example(dataset: MnistData, *, digit: int, pixels: int = 1) -> np.ndarray:
+    """The first training image of ``digit`` and its four shifts, to show exercise 2.
+
+    Returns uint8 of shape ``(5, 784)``, in the order of :data:`SHIFT_NAMES`.
+
+    >>> images = shifted_example(load_sample(), digit=3)
+    >>> images.shape, images.dtype
+    ((5, 784), dtype('uint8'))
+
+    Raises
+    ------
+    ValueError
+        If ``digit`` is not 0-9 or the training set has none of it.
+    """
+    if not 0 <= int(digit) <= 9:
+        raise ValueError(f"digit must be 0-9, got {digit}")
+    first = np.flatnonzero(dataset.y_train == int(digit))[:1]
+    if first.size == 0:
+        raise ValueError(f"the training set has no {digit}")
+    images, _ = shifted_copies(
+        dataset.X_train[first], dataset.y_train[first], pixels=pixels
+    )
+    return images
