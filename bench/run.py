@@ -371,7 +371,7 @@ def registry_models(
         rows = n * 5 if spec.augment else n
         target, met = "", None
         if name == "sgd":
-            target = ">= 3x, acc"
+            target = ">= 3x book"
             met = report.book.get("fit", 0) >= 3 * fit_s
         report.add(
             MODEL_FITS,
@@ -526,40 +526,71 @@ def slider(report: Report, detector: evaluation.CrossValResult) -> None:
 def knn_alternatives(
     report: Report, dataset: data.MnistData, canvases: list[np.ndarray]
 ) -> None:
-    """knn_shifted's drawing latency with other neighbour searches."""
-    from sklearn.neighbors import KNeighborsClassifier
+    """knn_shifted's drawing latency with other neighbour searches.
 
-    section = KNN_OPTIONS
-    X, y = data.shifted_copies(dataset.X_train, dataset.y_train)
-    choices = [
-        ("brute, float64", {"algorithm": "brute"}, np.float64),
-        ("ball_tree, leaf_size 30", {"algorithm": "ball_tree"}, np.float32),
+    The exact searches find the same neighbours as the registry's (brute force on
+    float32), so only their speed is measured. ``n_jobs`` is not tried: it does
+    not split one query. The last option is not the book's model: pixels
+    projected on 40 principal components first, so its accuracy is given too.
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    def knn(**params: Any) -> KNeighborsClassifier:
+        return KNeighborsClassifier(n_neighbors=4, weights="distance", **params)
+
+    def as_float64(X: np.ndarray) -> np.ndarray:
+        return np.asarray(X, dtype=np.float64)
+
+    pixels = FunctionTransformer(models.pixels_as_float32)
+    choices: list[tuple[str, Callable[[], Any]]] = [
+        (
+            "brute, float64",
+            lambda: make_pipeline(FunctionTransformer(as_float64), knn()),
+        ),
+        (
+            "ball_tree, leaf_size 30",
+            lambda: make_pipeline(pixels, knn(algorithm="ball_tree")),
+        ),
         (
             "ball_tree, leaf_size 100",
-            {"algorithm": "ball_tree", "leaf_size": 100},
-            None,
+            lambda: make_pipeline(pixels, knn(algorithm="ball_tree", leaf_size=100)),
         ),
-        ("kd_tree, leaf_size 30", {"algorithm": "kd_tree"}, np.float32),
-        ("kd_tree, leaf_size 100", {"algorithm": "kd_tree", "leaf_size": 100}, None),
+        (
+            "kd_tree, leaf_size 30",
+            lambda: make_pipeline(pixels, knn(algorithm="kd_tree")),
+        ),
+        (
+            "kd_tree, leaf_size 100",
+            lambda: make_pipeline(pixels, knn(algorithm="kd_tree", leaf_size=100)),
+        ),
+        (
+            "NOT THE BOOK'S: PCA to 40 components, brute",
+            lambda: make_pipeline(pixels, PCA(n_components=40, random_state=42), knn()),
+        ),
     ]
+    X, y = data.shifted_copies(dataset.X_train, dataset.y_train)
     few = canvases[:15]
-    for label, params, dtype in choices:
-        knn = KNeighborsClassifier(n_neighbors=4, weights="distance", **params)
-        fit_s, _ = timed(
-            lambda knn=knn, dtype=dtype: knn.fit(X.astype(dtype or np.float32), y)
-        )
-        p50, p95, _ = drawing_latency(knn, few)
+    for label, build in choices:
+        fit_s, model = timed(lambda build=build: build().fit(X, y))
+        p50, p95, _ = drawing_latency(model, few)
+        note = f"p95 {p95:.1f} ms; fit {fit_s:.1f} s; {len(few)} drawings"
+        if label.startswith("NOT"):
+            accuracy = models.accuracy(model, dataset.X_test, dataset.y_test)
+            note += f"; test accuracy {accuracy:.4f}"
         report.add(
-            section,
+            KNN_OPTIONS,
             f"{label}: p50",
             p50,
             "ms",
             target="<= 50 ms",
             met=p50 <= 50,
             reference="cv",
-            note=f"p95 {p95:.1f} ms; fit {fit_s:.1f} s; {len(few)} drawings",
+            note=note,
         )
-        del knn
+        del model
 
 
 # --------------------------------------------------------------------------------
