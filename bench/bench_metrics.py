@@ -289,7 +289,7 @@ def page_slider_timings(
         try:
             at = AppTest.from_file(str(REPO / "app.py"), default_timeout=1800)
             at.session_state["data_source"] = str(folder)
-            at.switch_page("pages/tradeoff.py")
+            at.switch_page("views/tradeoff.py")
             first, _ = timed(at.run)
             if at.exception:
                 raise RuntimeError([e.value for e in at.exception])

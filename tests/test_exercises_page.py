@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_dash import charts, data
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGE = "pages/exercises.py"
+PAGE = "views/exercises.py"
 
 
 @pytest.fixture(scope="module")

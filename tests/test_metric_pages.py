@@ -77,7 +77,7 @@ def sample() -> data.MnistData:
 
 
 def test_binary_page_shows_the_books_five_detector(sample: data.MnistData) -> None:
-    at = open_page("pages/binary.py")
+    at = open_page("views/binary.py")
     assert at.title[0].value.startswith("🎯 Is it a 5?")
     assert len(at.get("plotly_chart")) == 2
     shown = metrics(at)
@@ -109,7 +109,7 @@ def test_binary_page_shows_the_books_five_detector(sample: data.MnistData) -> No
 
 
 def test_binary_page_digit_is_shared(sample: data.MnistData) -> None:
-    at = open_page("pages/binary.py")
+    at = open_page("views/binary.py")
     at.selectbox(key="binary_digit").set_value(1).run()
     assert not at.exception
     assert at.session_state["target_digit"] == 1
@@ -117,8 +117,8 @@ def test_binary_page_digit_is_shared(sample: data.MnistData) -> None:
     (tn, fp), (fn, tp) = heatmap(chart(at, "binary_confusion"))
     assert tp + fn == np.sum(sample.y_train == 1)
     # The shared digit survives a visit to another page and back.
-    at.switch_page("pages/home.py").run()
-    at.switch_page("pages/binary.py").run()
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/binary.py").run()
     assert at.selectbox(key="binary_digit").value == 1
     assert at.title[0].value.startswith("🎯 Is it a 1?")
 
@@ -138,7 +138,7 @@ def tradeoff_numbers(at: AppTest) -> tuple[float, float, float]:
 
 
 def test_tradeoff_page_starts_at_ninety_percent_precision() -> None:
-    at = open_page("pages/tradeoff.py")
+    at = open_page("views/tradeoff.py")
     assert len(at.get("plotly_chart")) == 3
     threshold, precision, recall = tradeoff_numbers(at)
     assert 0.9 <= precision < 0.95
@@ -159,7 +159,7 @@ def test_tradeoff_page_starts_at_ninety_percent_precision() -> None:
 
 
 def test_moving_the_slider_changes_precision_and_recall() -> None:
-    at = open_page("pages/tradeoff.py")
+    at = open_page("views/tradeoff.py")
     start, precision, recall = tradeoff_numbers(at)
     slider = at.slider(key="tradeoff_threshold")
     lowest, highest = slider.min, slider.max
@@ -181,7 +181,7 @@ def test_moving_the_slider_changes_precision_and_recall() -> None:
 
 
 def test_precision_box_moves_the_slider() -> None:
-    at = open_page("pages/tradeoff.py")
+    at = open_page("views/tradeoff.py")
     slider = at.slider(key="tradeoff_threshold")
     at.slider(key="tradeoff_threshold").set_value(slider.min).run()
     assert tradeoff_numbers(at)[1] < 0.5
@@ -202,7 +202,7 @@ def test_precision_box_moves_the_slider() -> None:
 
 
 def test_full_precision_moves_the_slider_to_the_top_scores() -> None:
-    at = open_page("pages/tradeoff.py")
+    at = open_page("views/tradeoff.py")
     start, _, start_recall = tradeoff_numbers(at)
     at.number_input(key="tradeoff_precision").set_value(100.0).run()
     assert not at.exception
@@ -213,7 +213,7 @@ def test_full_precision_moves_the_slider_to_the_top_scores() -> None:
 
 
 def test_a_shared_link_opens_at_its_threshold() -> None:
-    at = open_page("pages/tradeoff.py", threshold="1234")
+    at = open_page("views/tradeoff.py", threshold="1234")
     threshold, precision, recall = tradeoff_numbers(at)
     assert threshold == 1234.0
     assert at.session_state["threshold"] == 1234.0
@@ -221,14 +221,14 @@ def test_a_shared_link_opens_at_its_threshold() -> None:
 
 
 def test_a_link_with_a_bad_threshold_starts_at_ninety_percent() -> None:
-    reference = tradeoff_numbers(open_page("pages/tradeoff.py"))
+    reference = tradeoff_numbers(open_page("views/tradeoff.py"))
     for text in ("nan", "abc", "inf"):
-        at = open_page("pages/tradeoff.py", threshold=text)
+        at = open_page("views/tradeoff.py", threshold=text)
         assert tradeoff_numbers(at) == reference, text
 
 
 def test_a_link_beyond_the_scores_starts_at_the_end_of_the_slider() -> None:
-    at = open_page("pages/tradeoff.py", threshold="1e300")
+    at = open_page("views/tradeoff.py", threshold="1e300")
     threshold, precision, recall = tradeoff_numbers(at)
     assert threshold == at.slider(key="tradeoff_threshold").max
     assert recall == 0.0
@@ -237,7 +237,7 @@ def test_a_link_beyond_the_scores_starts_at_the_end_of_the_slider() -> None:
 def test_a_new_digit_starts_at_its_own_ninety_percent_threshold(
     sample: data.MnistData,
 ) -> None:
-    at = open_page("pages/tradeoff.py", threshold="1234")
+    at = open_page("views/tradeoff.py", threshold="1234")
     at.selectbox(key="tradeoff_digit").set_value(3).run()
     assert not at.exception
     threshold, precision, _ = tradeoff_numbers(at)
@@ -253,17 +253,17 @@ def test_a_new_digit_starts_at_its_own_ninety_percent_threshold(
 
 
 def test_threshold_is_shared_with_the_roc_page() -> None:
-    at = open_page("pages/tradeoff.py")
+    at = open_page("views/tradeoff.py")
     at.button(key="tradeoff_go").run()
     slider = at.slider(key="tradeoff_threshold")
     target = slider.value + (slider.max - slider.value) / 3
     at.slider(key="tradeoff_threshold").set_value(target).run()
     _, _, recall = tradeoff_numbers(at)
-    at.switch_page("pages/roc.py").run()
+    at.switch_page("views/roc.py").run()
     assert not at.exception
     assert percent(metrics(at)["SGD recall (TPR) at the threshold"]) == recall
     # ... and the slider is still there on the way back.
-    at.switch_page("pages/tradeoff.py").run()
+    at.switch_page("views/tradeoff.py").run()
     assert at.slider(key="tradeoff_threshold").value == target
 
 
@@ -273,7 +273,7 @@ def test_threshold_is_shared_with_the_roc_page() -> None:
 
 
 def test_roc_page_compares_sgd_and_random_forest(sample: data.MnistData) -> None:
-    at = open_page("pages/roc.py")
+    at = open_page("views/roc.py")
     assert len(at.get("plotly_chart")) == 1
     shown = metrics(at)
     sgd_auc = float(shown["AUC, SGD"])
@@ -294,7 +294,7 @@ def test_roc_page_compares_sgd_and_random_forest(sample: data.MnistData) -> None
 
 
 def test_roc_page_follows_the_shared_digit() -> None:
-    at = open_page("pages/roc.py")
+    at = open_page("views/roc.py")
     before = metrics(at)["AUC, SGD"]
     at.selectbox(key="roc_digit").set_value(0).run()
     assert not at.exception
@@ -338,7 +338,7 @@ def click_cell(at: AppTest, key: str, actual: int, predicted: int) -> AppTest:
 
 
 def test_multiclass_page_shows_raw_and_scaled_sgd(sample: data.MnistData) -> None:
-    at = open_page("pages/multiclass.py")
+    at = open_page("views/multiclass.py")
     assert len(at.get("plotly_chart")) == 3  # accuracy, confusion, gallery
     shown = {m.label: m for m in at.metric}
     raw = percent(shown["SGD, raw pixels (cv=3)"].value)
@@ -378,7 +378,7 @@ def test_multiclass_page_shows_raw_and_scaled_sgd(sample: data.MnistData) -> Non
     ],
 )
 def test_multiclass_page_views(view: str, check: Any) -> None:
-    at = open_page("pages/multiclass.py")
+    at = open_page("views/multiclass.py")
     radio = at.radio(key="multiclass_view")
     (choice,) = [option for option in radio.options if option.startswith(view)]
     radio.set_value(choice).run()
@@ -390,7 +390,7 @@ def test_multiclass_page_views(view: str, check: Any) -> None:
 def test_gallery_starts_on_the_books_threes_read_as_fives(
     sample: data.MnistData,
 ) -> None:
-    at = open_page("pages/multiclass.py")
+    at = open_page("views/multiclass.py")
     assert at.subheader[0].value == "3s read as 5s"
     gallery = heatmap(chart(at, "multiclass_gallery"))
     cv = evaluation.cross_validate_model("sgd_scaled", sample.X_train, sample.y_train)
@@ -401,7 +401,7 @@ def test_gallery_starts_on_the_books_threes_read_as_fives(
 
 
 def test_clicking_a_cell_shows_its_digits(sample: data.MnistData) -> None:
-    at = open_page("pages/multiclass.py")
+    at = open_page("views/multiclass.py")
     cv = evaluation.cross_validate_model("sgd_scaled", sample.X_train, sample.y_train)
     counts = charts.compute_confusion(cv.y_true, cv.y_pred, labels=range(10)).counts
     errors_only = counts - np.diag(np.diag(counts))

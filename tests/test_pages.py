@@ -17,7 +17,7 @@ from mnist_dash import data
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGES = sorted(
-    f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py"
+    f"views/{p.name}" for p in (ROOT / "views").glob("*.py") if p.name != "__init__.py"
 )
 TIMEOUT = 180
 
@@ -25,13 +25,13 @@ TIMEOUT = 180
 def app_at(page: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    if page != "pages/home.py":
+    if page != "views/home.py":
         at.switch_page(page)
     return at
 
 
 def test_every_page_is_routed() -> None:
-    routed = re.findall(r'st\.Page\("(pages/[^"]+)"', (ROOT / "app.py").read_text())
+    routed = re.findall(r'st\.Page\("(views/[^"]+)"', (ROOT / "app.py").read_text())
     assert sorted(routed) == PAGES
 
 
@@ -43,7 +43,7 @@ def test_page_runs_without_exception(page: str) -> None:
 
 
 def test_home_trains_and_shows_accuracy() -> None:
-    at = app_at("pages/home.py")
+    at = app_at("views/home.py")
     assert not at.metric  # nothing trained yet in this session
     at.button(key="home_train").click().run()
     assert not at.exception
@@ -57,7 +57,7 @@ def test_home_keeps_working_when_openml_fails(monkeypatch: pytest.MonkeyPatch) -
         raise data.DataSourceError("Could not download MNIST from OpenML (offline)")
 
     monkeypatch.setattr(data, "load_openml", offline)
-    at = app_at("pages/home.py")
+    at = app_at("views/home.py")
     at.radio(key="home_source").set_value("openml").run()
     assert not at.exception
     assert "Could not download MNIST" in at.error[0].value
@@ -79,7 +79,7 @@ def _drawing_data_url(digit: np.ndarray) -> str:
 
 def test_draw_page_reads_an_injected_drawing() -> None:
     sample = data.load_mnist("sample")
-    at = app_at("pages/draw.py")
+    at = app_at("views/draw.py")
     at.run()
     assert not at.exception
     assert not [m for m in at.metric if m.label == "Prediction"]

@@ -81,7 +81,7 @@ def goto_page(
 ) -> None:
     """Open ``path`` of the app (``"/"``, ``"/draw"``, ...) and wait until idle.
 
-    Page paths come from the page files' names: ``pages/draw.py`` is ``/draw``.
+    Page paths come from the page files' names: ``views/draw.py`` is ``/draw``.
     """
     page.goto(base_url.rstrip("/") + "/" + path.lstrip("/"))
     wait_for_app_idle(page, timeout_ms=timeout_ms)

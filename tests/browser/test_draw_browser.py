@@ -38,7 +38,12 @@ def _prediction(page):
 
 
 def test_drawn_digits_are_read(page, app_server, screenshot, external_requests):
+    # In a full run this is the server's first visitor, arriving by a deep link:
+    # the router must still run (titled navigation, not a list of file names).
     goto_page(page, app_server, "/draw")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    expect(nav.get_by_text("Precision/recall")).to_be_visible()
+    expect(nav.get_by_text("app", exact=True)).to_have_count(0)
     expect(page.get_by_text("Draw a digit on the canvas.")).to_be_visible()
     expect(_prediction(page)).to_have_count(0)
 

@@ -21,21 +21,6 @@ from .helpers import (
 METRIC_PAGES = {"binary": 2, "tradeoff": 3, "roc": 1, "multiclass": 3}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def router_has_run(browser, app_server):
-    """Open the home page once before these tests open pages by their paths.
-
-    Streamlit runs a server whose first visitor asks for a page path in its old
-    ``pages/``-folder mode (file names in the sidebar, no ``app.py``, so no wide
-    layout) until ``app.py``'s ``st.navigation`` has run once in the process.
-    """
-    context = browser.new_context()
-    try:
-        goto_page(context.new_page(), app_server, "/")
-    finally:
-        context.close()
-
-
 def metric_value(page, label: str):
     """The value element of the ``st.metric`` called ``label``."""
     metric = page.locator('[data-testid="stMetric"]').filter(
