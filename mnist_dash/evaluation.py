@@ -10,7 +10,7 @@ shuffling), so the numbers equal those of ``cross_val_score`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +54,27 @@ class CrossValResult:
     def accuracy(self) -> float:
         """Mean accuracy over the folds."""
         return float(self.fold_accuracy.mean())
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Plain arrays, for :func:`mnist_dash.store.save_arrays` (no pickles)."""
+        return {
+            "y_true": self.y_true,
+            "y_pred": self.y_pred,
+            "scores": self.scores,
+            "fold_accuracy": self.fold_accuracy,
+            "score_kind": np.array(self.score_kind),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> CrossValResult:
+        """The inverse of :meth:`to_arrays`."""
+        return cls(
+            y_true=arrays["y_true"],
+            y_pred=arrays["y_pred"],
+            scores=arrays["scores"],
+            score_kind=str(arrays["score_kind"]),
+            fold_accuracy=arrays["fold_accuracy"],
+        )
 
 
 def _fold_scores(model, X: np.ndarray, binary: bool) -> tuple[np.ndarray, str]:
@@ -118,48 +139,29 @@ def cross_validate_model(
             "cv": cv,
         },
     )
-    if cache:
-        with store.locked(key):
-            cached = store.load_arrays(key)
-            if cached is None:
-                result = _compute(
-                    spec,
-                    X,
-                    targets,
-                    cv=cv,
-                    progress=progress,
-                    random_state=random_state,
-                    binary=target_digit is not None,
-                )
-                store.save_arrays(
-                    key,
-                    {
-                        "y_true": result.y_true,
-                        "y_pred": result.y_pred,
-                        "scores": result.scores,
-                        "fold_accuracy": result.fold_accuracy,
-                        "score_kind": np.array(result.score_kind),
-                    },
-                )
-                return result
-        if progress is not None:
-            progress(1.0, "Cross-validation results loaded from the cache folder")
-        return CrossValResult(
-            y_true=cached["y_true"],
-            y_pred=cached["y_pred"],
-            scores=cached["scores"],
-            score_kind=str(cached["score_kind"]),
-            fold_accuracy=cached["fold_accuracy"],
+
+    def compute() -> CrossValResult:
+        return _compute(
+            spec,
+            X,
+            targets,
+            cv=cv,
+            progress=progress,
+            random_state=random_state,
+            binary=target_digit is not None,
         )
-    return _compute(
-        spec,
-        X,
-        targets,
-        cv=cv,
-        progress=progress,
-        random_state=random_state,
-        binary=target_digit is not None,
-    )
+
+    if not cache:
+        return compute()
+    with store.locked(key):
+        cached = store.load_arrays(key)
+        if cached is None:
+            result = compute()
+            store.save_arrays(key, result.to_arrays())
+            return result
+    if progress is not None:
+        progress(1.0, "Cross-validation results loaded from the cache folder")
+    return CrossValResult.from_arrays(cached)
 
 
 def _compute(

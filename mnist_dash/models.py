@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "DRAW_MODEL",
     "build_model",
+    "describe",
     "train_model",
     "model_key",
     "model_file",
@@ -242,6 +243,16 @@ def _spec(name: str) -> ModelSpec:
         ) from None
 
 
+def describe(name: str, *, target_digit: int | None = None) -> str:
+    """A model's name for people, with the question it answers if it is binary.
+
+    >>> describe("sgd", target_digit=5)
+    'SGD (raw pixels), is it a 5?'
+    """
+    label = _spec(name).label
+    return label if target_digit is None else f"{label}, is it a {target_digit}?"
+
+
 def build_model(name: str, *, random_state: int = 42) -> Pipeline:
     """An unfitted pipeline for the registry entry ``name``."""
     return _spec(name).build(random_state)
@@ -419,9 +430,7 @@ def train_model(
     """
     spec = _spec(name)
     targets = targets_for(y, target_digit)
-    label = (
-        spec.label if target_digit is None else f"{spec.label}, is it a {target_digit}?"
-    )
+    label = describe(name, target_digit=target_digit)
     if not cache:
         return fit_spec(
             spec,

@@ -136,12 +136,7 @@ def get_model(
     dataset = get_data(source)
 
     def train() -> Any:
-        spec = models.MODELS[name]
-        title = (
-            spec.label
-            if target_digit is None
-            else (f"{spec.label}, is it a {target_digit}?")
-        )
+        title = models.describe(name, target_digit=target_digit)
         with progress_bar(f"Training {title}") as progress:
             return models.train_model(
                 name,
@@ -165,12 +160,7 @@ def get_cross_val(
     dataset = get_data(source)
 
     def compute() -> evaluation.CrossValResult:
-        spec = models.MODELS[name]
-        what = (
-            spec.label
-            if target_digit is None
-            else (f"{spec.label}, is it a {target_digit}?")
-        )
+        what = models.describe(name, target_digit=target_digit)
         with progress_bar(f"Cross-validating {what}") as progress:
             return evaluation.cross_validate_model(
                 name,
