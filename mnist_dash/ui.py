@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -24,6 +26,9 @@ __all__ = [
     "get_data",
     "get_model",
     "get_cross_val",
+    "get_test_accuracy",
+    "is_ready",
+    "model_ready",
     "progress_bar",
     "get_threshold",
     "set_threshold",
@@ -48,9 +53,31 @@ DEFAULTS: dict[str, Any] = {
     "target_digit": 5,
 }
 
-_memo: dict[tuple[Any, ...], Any] = {}
-_memo_locks: dict[tuple[Any, ...], threading.Lock] = {}
-_memo_guard = threading.Lock()
+Progress = Callable[[float, str], None]
+
+
+class _Job:
+    """One computation, run once per server process in a worker thread.
+
+    The worker only updates ``fraction`` and ``message``; the sessions waiting on
+    it draw the progress bar. A click or a canvas stroke stops a page's script
+    (Streamlit reruns it at once), but not the worker: the rerun finds the job
+    still running and waits on it again, so nothing is ever started twice.
+    """
+
+    def __init__(self, compute: Callable[[Progress], Any]) -> None:
+        self.fraction = 0.0
+        self.message = "Starting…"
+        self.future: Future[Any] = _workers.submit(compute, self.update)
+
+    def update(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = min(max(fraction, 0.0), 1.0), message
+
+
+# Two workers: the machine this is made for has two cores.
+_workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mnist_dash")
+_jobs: dict[tuple[Any, ...], _Job] = {}
+_jobs_guard = threading.Lock()
 
 
 def init_session() -> None:
@@ -66,21 +93,48 @@ def data_source() -> str:
     return st.session_state["data_source"]
 
 
-def _memoised(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """``compute()`` once per process for ``key``; concurrent callers wait."""
-    if key in _memo:
-        return _memo[key]
-    with _memo_guard:
-        lock = _memo_locks.setdefault(key, threading.Lock())
-    with lock:
-        if key not in _memo:
-            _memo[key] = compute()
-    return _memo[key]
+def _memoised(
+    key: tuple[Any, ...], compute: Callable[[Progress], T], *, title: str
+) -> T:
+    """``compute(progress)`` once per process for ``key``, with a progress bar.
+
+    A failed computation is forgotten, so the next call tries again; its
+    exception is raised to every caller waiting on it.
+    """
+    with _jobs_guard:
+        job = _jobs.get(key)
+        if job is None:
+            job = _jobs[key] = _Job(compute)
+    if not job.future.done():
+        with progress_bar(title) as progress:
+            while True:
+                try:
+                    job.future.result(timeout=0.1)
+                    break
+                except FutureTimeout:
+                    if job.future.done():  # the computation raised TimeoutError
+                        break
+                    progress(job.fraction, job.message)
+                except Exception:  # noqa: BLE001 - re-raised below, after cleanup
+                    break
+    error = job.future.exception()
+    if error is not None:
+        with _jobs_guard:
+            if _jobs.get(key) is job:
+                del _jobs[key]
+        raise error
+    return job.future.result()
 
 
 def is_ready(kind: str, *args: Any) -> bool:
-    """Whether ``get_<kind>(*args)`` would return at once from memory."""
-    return (kind, *args) in _memo
+    """Whether ``get_<kind>(*args)`` would return at once, from memory."""
+    job = _jobs.get((kind, *args))
+    return job is not None and job.future.done() and job.future.exception() is None
+
+
+def model_ready(name: str, *, source: str | None = None) -> bool:
+    """Whether the multiclass model ``name`` is trained on ``source`` already."""
+    return is_ready("model", source or data_source(), name, None)
 
 
 @contextmanager
@@ -108,18 +162,12 @@ def get_data(source: str | None = None) -> data_module.MnistData:
     """
     source = source or data_source()
 
-    def load() -> data_module.MnistData:
-        if source == "sample":
-            return data_module.load_mnist("sample")
-        with st.status(
-            f"Loading {SOURCE_LABELS.get(source, source)}…", expanded=True
-        ) as status:
-            with progress_bar("Loading data") as progress:
-                loaded = data_module.load_mnist(source, progress=progress)
-            status.update(label=loaded.description, state="complete", expanded=False)
-        return loaded
+    def load(progress: Progress) -> data_module.MnistData:
+        return data_module.load_mnist(source, progress=progress)
 
-    return _memoised(("data", source), load)
+    return _memoised(
+        ("data", source), load, title=f"Loading {SOURCE_LABELS.get(source, source)}"
+    )
 
 
 def get_model(
@@ -135,18 +183,32 @@ def get_model(
     source = source or data_source()
     dataset = get_data(source)
 
-    def train() -> Any:
-        title = models.describe(name, target_digit=target_digit)
-        with progress_bar(f"Training {title}") as progress:
-            return models.train_model(
-                name,
-                dataset.X_train,
-                dataset.y_train,
-                target_digit=target_digit,
-                progress=progress,
-            )
+    def train(progress: Progress) -> Any:
+        return models.train_model(
+            name,
+            dataset.X_train,
+            dataset.y_train,
+            target_digit=target_digit,
+            progress=progress,
+        )
 
-    return _memoised(("model", source, name, target_digit), train)
+    title = f"Training {models.describe(name, target_digit=target_digit)}"
+    return _memoised(("model", source, name, target_digit), train, title=title)
+
+
+def get_test_accuracy(name: str, *, source: str | None = None) -> float:
+    """Test-set accuracy of the multiclass model ``name``, computed once."""
+    source = source or data_source()
+    dataset = get_data(source)
+    model = get_model(name, source=source)
+
+    def score(progress: Progress) -> float:
+        progress(0.0, "Predicting the test digits")
+        return models.accuracy(model, dataset.X_test, dataset.y_test)
+
+    return _memoised(
+        ("accuracy", source, name), score, title="Scoring on the test digits"
+    )
 
 
 def get_cross_val(
@@ -159,18 +221,17 @@ def get_cross_val(
     source = source or data_source()
     dataset = get_data(source)
 
-    def compute() -> evaluation.CrossValResult:
-        what = models.describe(name, target_digit=target_digit)
-        with progress_bar(f"Cross-validating {what}") as progress:
-            return evaluation.cross_validate_model(
-                name,
-                dataset.X_train,
-                dataset.y_train,
-                target_digit=target_digit,
-                progress=progress,
-            )
+    def compute(progress: Progress) -> evaluation.CrossValResult:
+        return evaluation.cross_validate_model(
+            name,
+            dataset.X_train,
+            dataset.y_train,
+            target_digit=target_digit,
+            progress=progress,
+        )
 
-    return _memoised(("cv", source, name, target_digit), compute)
+    title = f"Cross-validating {models.describe(name, target_digit=target_digit)}"
+    return _memoised(("cv", source, name, target_digit), compute, title=title)
 
 
 def get_threshold(default: float = 0.0) -> float:
@@ -209,7 +270,8 @@ def get_threshold_curves(
     result = get_cross_val(name, source=source, target_digit=target_digit)
     return _memoised(
         ("curves", source, name, target_digit),
-        lambda: charts.compute_threshold_curves(result.y_true, result.scores),
+        lambda progress: charts.compute_threshold_curves(result.y_true, result.scores),
+        title="Sorting the scores",
     )
 
 

@@ -53,7 +53,10 @@ def test_home_trains_and_shows_accuracy() -> None:
 
 
 def test_home_keeps_working_when_openml_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
     def offline(*args: object, **kwargs: object) -> None:
+        calls.append(1)
         raise data.DataSourceError("Could not download MNIST from OpenML (offline)")
 
     monkeypatch.setattr(data, "load_openml", offline)
@@ -61,8 +64,13 @@ def test_home_keeps_working_when_openml_fails(monkeypatch: pytest.MonkeyPatch) -
     at.radio(key="home_source").set_value("openml").run()
     assert not at.exception
     assert "Could not download MNIST" in at.error[0].value
-    assert "Still using the bundled sample" in at.error[0].value
+    assert "Staying on: Bundled sample" in at.error[0].value
     assert at.session_state["data_source"] == "sample"
+    assert at.radio(key="home_source").value == "sample"
+    # Other interactions do not try the download again.
+    at.selectbox(key="home_model").set_value("knn").run()
+    assert not at.exception
+    assert len(calls) == 1
 
 
 def _drawing_data_url(digit: np.ndarray) -> str:

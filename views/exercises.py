@@ -5,11 +5,7 @@ import streamlit as st
 from mnist_dash import charts, data, models, ui
 
 ui.init_session()
-if "exercise_accuracy" not in st.session_state:
-    # Test accuracy by (data source, model): scoring KNN on full MNIST takes a while.
-    st.session_state["exercise_accuracy"] = {}
 
-source = ui.data_source()
 dataset = ui.get_data()
 
 st.title("🏋️ Exercises")
@@ -32,14 +28,7 @@ st.caption(
 
 def show_result(name: str, book: float, book_setting: str) -> None:
     """Train ``name`` (once per server), then its test accuracy beside the book's."""
-    model = ui.get_model(name)
-    scores = st.session_state["exercise_accuracy"]
-    if (source, name) not in scores:
-        with st.spinner(f"Scoring {len(dataset.y_test):,} test digits…"):
-            scores[(source, name)] = models.accuracy(
-                model, dataset.X_test, dataset.y_test
-            )
-    accuracy = scores[(source, name)]
+    accuracy = ui.get_test_accuracy(name)
     ours, theirs = st.columns(2)
     ours.metric(
         "Test accuracy",
@@ -61,7 +50,7 @@ st.markdown(
 )
 st.caption(models.MODELS["knn"].description)
 if st.button("Train and score", key="exercises_run_1", type="primary") or (
-    ui.is_ready("model", source, "knn", None)
+    ui.model_ready("knn")
 ):
     show_result("knn", 0.9714, "KNeighborsClassifier(n_neighbors=4, 'distance')")
 
@@ -88,6 +77,6 @@ st.caption(
     + " KNN keeps every training digit in memory: about 0.9 GB on full MNIST."
 )
 if st.button("Train and score", key="exercises_run_2", type="primary") or (
-    ui.is_ready("model", source, "knn_shifted", None)
+    ui.model_ready("knn_shifted")
 ):
     show_result("knn_shifted", 0.9763, "The same KNN on 300,000 shifted digits")

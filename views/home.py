@@ -17,6 +17,21 @@ st.markdown(
 )
 
 st.header("Data")
+
+
+def _switch_source() -> None:
+    """Load the chosen source; on failure say why and stay on the current one."""
+    wanted = st.session_state["home_source"]
+    try:
+        ui.get_data(wanted)
+    except data.DataSourceError as error:
+        st.session_state["home_source_error"] = str(error)
+        st.session_state["home_source"] = ui.data_source()
+    else:
+        st.session_state["home_source_error"] = None
+        st.session_state["data_source"] = wanted
+
+
 openml_ready = data.openml_cached()
 choices = ["sample", "openml"]
 st.radio(
@@ -29,15 +44,13 @@ st.radio(
     ),
     key="home_source",
     horizontal=True,
+    on_change=_switch_source,
 )
-if st.session_state["home_source"] != ui.data_source():
-    wanted = st.session_state["home_source"]
-    try:
-        ui.get_data(wanted)
-    except data.DataSourceError as error:
-        st.error(f"{error}\n\nStill using the bundled sample.")
-    else:
-        st.session_state["data_source"] = wanted
+if st.session_state.get("home_source_error"):
+    st.error(
+        f"{st.session_state['home_source_error']}\n\n"
+        f"Staying on: {ui.SOURCE_LABELS[ui.data_source()]}."
+    )
 
 dataset = ui.get_data()
 st.caption(dataset.description)
@@ -71,9 +84,8 @@ st.caption(spec.description)
 with button_col:
     train = st.button("Train", key="home_train", type="primary")
 
-if train or ui.is_ready("model", ui.data_source(), spec.name, None):
-    model = ui.get_model(spec.name)
-    accuracy = models.accuracy(model, dataset.X_test, dataset.y_test)
+if train or ui.model_ready(spec.name):
+    accuracy = ui.get_test_accuracy(spec.name)
     st.metric(
         "Test accuracy",
         f"{accuracy:.2%}",
