@@ -10,8 +10,6 @@ import json
 import sys
 from collections.abc import Sequence
 
-import numpy as np
-
 from mnist_dash import data, evaluation, models
 
 EXIT_OK = 0
@@ -145,6 +143,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     from mnist_dash.preprocess import image_file_to_mnist
+    from mnist_dash.reading import read_features
 
     progress = None if args.quiet else _stderr_progress
     dataset = data.load_mnist(args.data, progress=progress)
@@ -162,14 +161,23 @@ def _predict(args: argparse.Namespace) -> int:
                 print(json.dumps({"path": path, "error": message}))
             print(f"error: {path}: {message}", file=sys.stderr)
             continue
-        scores, kind = models.scores_for(model, features[None, :])
-        digit = int(model.classes_[int(np.argmax(scores[0]))])
+        result = read_features(model, features)
         if args.json:
-            field = "probabilities" if kind == "probability" else "scores"
-            values = [round(float(v), 6) for v in scores[0]]
-            print(json.dumps({"path": path, "digit": digit, field: values}))
+            field = "probabilities" if result.kind == "probability" else "scores"
+            line = {
+                "path": path,
+                "digit": result.digit,
+                field: [round(float(v), 6) for v in result.values],
+                "uncertain": result.uncertain,
+            }
+            if result.empty:
+                line["note"] = "no ink found"
+            print(json.dumps(line))
+        elif result.empty:
+            print(f"{path}: no digit (no ink found)")
         else:
-            print(f"{path}: {digit}")
+            note = f" (uncertain: {result.reason})" if result.uncertain else ""
+            print(f"{path}: {result.digit}{note}")
     return status
 
 

@@ -128,4 +128,14 @@ def test_predict_plain_output(
     sample = data.load_mnist("sample")
     path = _digit_png(tmp_path / "d.png", sample.X_test[2], dark_on_light=True)
     assert main(["predict", str(path), "--quiet", "--model", "knn"]) == 0
-    assert capsys.readouterr().out.strip() == f"{path}: {sample.y_test[2]}"
+    assert capsys.readouterr().out.strip().startswith(f"{path}: {sample.y_test[2]}")
+
+
+def test_predict_blank_image_reads_no_digit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blank = tmp_path / "blank.png"
+    Image.new("L", (100, 100), 255).save(blank)
+    assert main(["predict", str(blank), "--json", "--quiet", "--model", "knn"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["digit"] is None and line["note"] == "no ink found"
