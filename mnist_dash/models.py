@@ -380,6 +380,8 @@ def model_key(
             "data": _data_digest(X, y),
             "name": name,
             "epochs": spec.epochs,
+            "fit_style": spec.fit_style,
+            "augment": spec.augment,
             "params": {k: _stable_text(v) for k, v in params.items() if "__" in k},
             "target_digit": target_digit,
             "random_state": random_state,

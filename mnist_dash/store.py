@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 _HMAC_SIZE = 32
+#: Part of every cache key: bump it when how models or results are computed changes
+#: (a fitting loop, a preprocessing step), so older files are not reused.
+CACHE_VERSION = 1
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 
@@ -61,7 +64,7 @@ def cache_dir() -> Path:
     else:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         path = Path(base) / "mnist_dash"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
@@ -98,28 +101,42 @@ def cache_key(kind: str, parts: Mapping[str, Any]) -> str:
     True
     """
     payload = json.dumps(
-        {**parts, "_versions": versions()}, sort_keys=True, default=repr
+        {**parts, "_versions": versions(), "_layout": CACHE_VERSION},
+        sort_keys=True,
+        default=repr,
     )
     return f"{kind}-{hashlib.sha256(payload.encode()).hexdigest()[:24]}"
 
 
 def _secret() -> bytes:
+    """This cache folder's 32-byte HMAC key, made on first use.
+
+    The key appears whole or not at all (written aside, then hard-linked into
+    place, which never replaces an existing file), so a reader never sees it
+    half-written. A key file of the wrong size is replaced: the models signed with
+    it are then retrained, never trusted.
+    """
     path = cache_dir() / "secret.key"
-    try:
-        key = path.read_bytes()
-        if len(key) == 32:
+    for _ in range(3):
+        try:
+            key: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            key = None
+        if key is not None and len(key) == 32:
             return key
-    except FileNotFoundError:
-        pass
-    key = secrets.token_bytes(32)
-    # O_EXCL: when two processes race, one key wins and both read it back.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
-    return key
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(secrets.token_bytes(32))
+            if key is not None:  # wrong size: replace it
+                os.replace(tmp, path)
+            else:
+                with contextlib.suppress(FileExistsError):  # another process won
+                    os.link(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    raise RuntimeError(f"cannot create a signing key in {path.parent}")
 
 
 @contextlib.contextmanager

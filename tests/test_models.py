@@ -158,3 +158,16 @@ def test_scores_for_probabilities_and_decisions(sample: data.MnistData) -> None:
         models.train_model("sgd", X, y, cache=False), X[:5]
     )
     assert kind == "decision" and scores.shape == (5, 10)
+
+
+@pytest.mark.parametrize("bad_key", [b"", b"short", b"x" * 33])
+def test_a_bad_signing_key_is_replaced_not_trusted(
+    cache: Path, sample: data.MnistData, bad_key: bytes
+) -> None:
+    X, y = sample.X_train[:600], sample.y_train[:600]
+    models.train_model("sgd", X, y)
+    (cache / "secret.key").write_bytes(bad_key)
+    events: list[str] = []
+    models.train_model("sgd", X, y, progress=lambda f, m: events.append(m))
+    assert "loaded" not in events[-1]  # the old signature no longer holds
+    assert len((cache / "secret.key").read_bytes()) == 32
