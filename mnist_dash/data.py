@@ -297,24 +297,28 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as f:
-            raw = f.read()
+            # The header first: a file that is not IDX, or a gzip bomb, is refused
+            # before its body is read.
+            magic = f.read(4)
+            if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in _IDX_DTYPES:
+                raise DataSourceError(f"{path} is not an IDX file (bad magic number)")
+            ndim = magic[3]
+            dims = f.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise DataSourceError(f"{path} is truncated (header)")
+            shape = struct.unpack(f">{ndim}I", dims)
+            dtype = np.dtype(_IDX_DTYPES[magic[2]])
+            expected = int(np.prod(shape)) * dtype.itemsize
+            body = f.read(expected + 1)
     except (OSError, EOFError) as error:
         raise DataSourceError(f"Cannot read IDX file {path}: {error}") from error
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise DataSourceError(f"{path} is not an IDX file (bad magic number)")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataSourceError(f"{path} is truncated (header)")
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
-    dtype = np.dtype(_IDX_DTYPES[raw[2]])
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(raw) - header != expected:
+    if len(body) != expected:
         raise DataSourceError(
-            f"{path} holds {len(raw) - header} bytes of data, expected {expected} "
+            f"{path} holds {'more than ' if len(body) > expected else ''}"
+            f"{min(len(body), expected)} bytes of data, expected {expected} "
             f"for shape {shape}"
         )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    return np.frombuffer(body, dtype=dtype).reshape(shape)
 
 
 def _find_idx(folder: Path, stem: str) -> Path:

@@ -8,6 +8,7 @@ page switch, a rerun, a second visitor or a restart never computes it again.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -243,9 +244,12 @@ def get_threshold(default: float = 0.0) -> float:
     init_session()
     if "threshold" not in st.session_state:
         try:
-            st.session_state["threshold"] = float(st.query_params["threshold"])
+            from_url = float(st.query_params["threshold"])
         except (KeyError, ValueError):
             return default
+        if not math.isfinite(from_url):  # "nan" or "inf" typed into the URL
+            return default
+        st.session_state["threshold"] = from_url
     return float(st.session_state["threshold"])
 
 

@@ -89,6 +89,13 @@ def test_idx_folder_errors(tmp_path: Path) -> None:
     (tmp_path / "short-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 9, 1]))
     with pytest.raises(data.DataSourceError, match="expected 9"):
         data.read_idx(tmp_path / "short-idx1-ubyte")
+    # More data than the header declares (say, a huge body behind a small header):
+    # refused after reading at most one byte past the declared size.
+    (tmp_path / "long-idx1-ubyte").write_bytes(
+        bytes([0, 0, 8, 1, 0, 0, 0, 2]) + bytes(10**6)
+    )
+    with pytest.raises(data.DataSourceError, match="more than 2 bytes"):
+        data.read_idx(tmp_path / "long-idx1-ubyte")
     with pytest.raises(data.DataSourceError, match="Unknown data source"):
         data.load_mnist("no-such-source")
 
