@@ -72,7 +72,8 @@ class MnistData:
     description : str
         One sentence for people: what this data is and how it was split.
     key : str
-        A stable identifier of the exact data, used in cache keys.
+        A stable identifier of the exact data, for callers that must name it
+        without hashing the pixels (the model cache hashes the pixels itself).
     """
 
     X_train: np.ndarray = field(repr=False)

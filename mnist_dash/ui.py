@@ -32,7 +32,6 @@ __all__ = [
     "model_ready",
     "progress_bar",
     "get_threshold",
-    "set_threshold",
     "get_threshold_curves",
     "detector_threshold",
     "set_detector_threshold",
@@ -253,12 +252,6 @@ def get_threshold(default: float = 0.0) -> float:
     return float(st.session_state["threshold"])
 
 
-def set_threshold(value: float) -> None:
-    """Share a new threshold with the other pages and put it in the URL."""
-    st.session_state["threshold"] = float(value)
-    st.query_params["threshold"] = f"{value:.6g}"
-
-
 def get_threshold_curves(
     name: str,
     *,
@@ -282,8 +275,8 @@ def get_threshold_curves(
 def set_detector_threshold(value: float, *, target_digit: int) -> None:
     """Share the threshold of the "is it a ``target_digit``?" detector.
 
-    Like :func:`set_threshold`, and remembers which digit it belongs to. The URL
-    is only written when its value changes.
+    Kept in this session and in the URL (so a link opens the same view), with
+    the digit it belongs to. The URL is only written when its value changes.
     """
     st.session_state["threshold"] = float(value)
     st.session_state["threshold_digit"] = int(target_digit)
