@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import os
 import struct
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,18 +262,25 @@ def load_openml(
     return data
 
 
+_socket_timeout_lock = threading.Lock()
+
+
 def _fetch_openml(name: str, *, timeout: float, **kwargs: Any) -> Any:
     import socket
 
     from sklearn.datasets import fetch_openml
 
-    # fetch_openml has no timeout of its own; urllib honours the socket default.
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout)
-    try:
-        return fetch_openml(name, data_home=str(store.cache_dir() / "openml"), **kwargs)
-    finally:
-        socket.setdefaulttimeout(previous)
+    # fetch_openml has no timeout of its own; urllib honours the socket default,
+    # which is process-wide: one download at a time sets and restores it.
+    with _socket_timeout_lock:
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(timeout)
+        try:
+            return fetch_openml(
+                name, data_home=str(store.cache_dir() / "openml"), **kwargs
+            )
+        finally:
+            socket.setdefaulttimeout(previous)
 
 
 _IDX_DTYPES = {

@@ -1,0 +1,113 @@
+"""ui's memo: one computation per key, surviving a page script that is stopped."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from mnist_dash import ui
+
+
+class ScriptStopped(BaseException):
+    """Stands in for Streamlit's StopException/RerunException (BaseExceptions)."""
+
+
+@pytest.fixture
+def quiet_bar(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, str]]:
+    """A progress bar that records instead of drawing."""
+    drawn: list[tuple[float, str]] = []
+
+    @contextmanager
+    def bar(text: str) -> Iterator[Callable[[float, str], None]]:
+        yield lambda fraction, message: drawn.append((fraction, message))
+
+    monkeypatch.setattr(ui, "progress_bar", bar)
+    return drawn
+
+
+def test_a_stopped_page_does_not_restart_the_computation(
+    monkeypatch: pytest.MonkeyPatch, quiet_bar: list[tuple[float, str]]
+) -> None:
+    started: list[int] = []
+    release = threading.Event()
+
+    def compute(progress: Callable[[float, str], None]) -> str:
+        started.append(1)
+        progress(0.5, "half way")
+        release.wait(timeout=30)
+        return "trained"
+
+    @contextmanager
+    def stopping_bar(text: str) -> Iterator[Callable[[float, str], None]]:
+        def update(fraction: float, message: str) -> None:
+            raise ScriptStopped  # the user clicked: Streamlit stops the script
+
+        yield update
+
+    key = ("test", "stopped page")
+    monkeypatch.setattr(ui, "progress_bar", stopping_bar)
+    with pytest.raises(ScriptStopped):
+        ui._memoised(key, compute, title="Training")
+    assert not ui.is_ready("test", "stopped page")
+
+    # The rerun waits on the same computation instead of starting another.
+    monkeypatch.setattr(ui, "progress_bar", lambda text: _recording(quiet_bar))
+    release.set()
+    assert ui._memoised(key, compute, title="Training") == "trained"
+    assert ui._memoised(key, compute, title="Training") == "trained"
+    assert started == [1]
+    assert ui.is_ready("test", "stopped page")
+
+
+@contextmanager
+def _recording(drawn: list) -> Iterator[Callable[[float, str], None]]:
+    yield lambda fraction, message: drawn.append((fraction, message))
+
+
+def test_a_failed_computation_is_retried(quiet_bar: list[tuple[float, str]]) -> None:
+    attempts: list[int] = []
+
+    def flaky(progress: Callable[[float, str], None]) -> int:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise TimeoutError("the network timed out")
+        return 42
+
+    key = ("test", "flaky")
+    with pytest.raises(TimeoutError, match="timed out"):
+        ui._memoised(key, flaky, title="Downloading")
+    assert not ui.is_ready("test", "flaky")
+    assert ui._memoised(key, flaky, title="Downloading") == 42
+    assert len(attempts) == 2
+
+
+def test_concurrent_callers_share_one_computation(
+    quiet_bar: list[tuple[float, str]],
+) -> None:
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def slow(progress: Callable[[float, str], None]) -> str:
+        calls.append(1)
+        gate.wait(timeout=30)
+        return "done"
+
+    results: list[str] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(
+                ui._memoised(("test", "shared"), slow, title="Working")
+            )
+        )
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    gate.set()
+    for thread in threads:
+        thread.join()
+    assert results == ["done"] * 4
+    assert calls == [1]
