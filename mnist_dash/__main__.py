@@ -115,7 +115,10 @@ def _train(args: argparse.Namespace) -> int:
         f"{what} on {dataset.name}: test accuracy {accuracy:.4f} "
         f"on {len(dataset.y_test):,} digits"
     )
-    print(f"stored in {path}")
+    if path is None:
+        print("not stored: fitting it again is as quick as loading a copy")
+    else:
+        print(f"stored in {path}")
     return EXIT_OK
 
 

@@ -97,6 +97,16 @@ class ModelSpec:
     epochs: int = 0
     augment: bool = False
 
+    @property
+    def persisted(self) -> bool:
+        """Whether :func:`train_model` keeps this model in the cache folder.
+
+        Not for ``fit_style="once"`` (KNN): its fit only keeps the training digits,
+        so fitting again takes about as long as loading a copy would, and a copy of
+        300,000 shifted digits would be 0.9 GB on disk and twice that while loading.
+        """
+        return self.fit_style != "once"
+
 
 def _sgd(random_state: int) -> Pipeline:
     return Pipeline(
@@ -389,8 +399,13 @@ def model_key(
     )
 
 
-def model_file(name: str, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> Path:
-    """Where :func:`train_model` stores this model (see :func:`model_key`)."""
+def model_file(name: str, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> Path | None:
+    """Where :func:`train_model` stores this model; None when it is not stored.
+
+    See :attr:`ModelSpec.persisted`.
+    """
+    if not _spec(name).persisted:
+        return None
     return store.model_path(model_key(name, X, y, **kwargs))
 
 
@@ -423,7 +438,8 @@ def train_model(
         Seed of every random choice.
     cache : bool
         Reuse a model stored in the cache folder by an earlier run and store the
-        new one. Two callers asking for the same model at once train it once.
+        new one (models whose fit is only a copy of the data, KNN, are not
+        stored). Two callers asking for the same model at once train it once.
 
     Returns
     -------
@@ -433,7 +449,7 @@ def train_model(
     spec = _spec(name)
     targets = targets_for(y, target_digit)
     label = describe(name, target_digit=target_digit)
-    if not cache:
+    if not (cache and spec.persisted):
         return fit_spec(
             spec,
             X,

@@ -26,11 +26,13 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_train_prints_accuracy_and_store(
     capsys: pytest.CaptureFixture[str], cache: Path
 ) -> None:
-    assert main(["train", "--model", "knn", "--quiet"]) == 0
+    assert main(["train", "--model", "random_forest", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "knn on sample: test accuracy 0.9" in out
+    assert "random_forest on sample: test accuracy 0.9" in out
     stored = Path(out.split("stored in ")[1].strip())
     assert stored.is_file() and stored.is_relative_to(cache)
+    assert main(["train", "--model", "knn", "--quiet"]) == 0
+    assert "not stored" in capsys.readouterr().out
 
 
 def test_train_binary(capsys: pytest.CaptureFixture[str]) -> None:

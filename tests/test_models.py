@@ -98,15 +98,23 @@ def test_persisted_model_is_reused(cache: Path, sample: data.MnistData) -> None:
     # Different data, digit or model: different files.
     assert models.model_file("sgd", X, y, target_digit=5) != path
     assert models.model_file("sgd", X[:700], y[:700]) != path
-    assert models.model_file("knn", X, y) != path
+    assert models.model_file("sgd_scaled", X, y) != path
+
+
+def test_knn_is_not_stored(cache: Path, sample: data.MnistData) -> None:
+    X, y = sample.X_train[:600], sample.y_train[:600]
+    model = models.train_model("knn", X, y)
+    assert models.model_file("knn", X, y) is None
+    assert not list(cache.rglob("*.pkl"))
+    assert models.accuracy(model, sample.X_test, sample.y_test) > 0.7
 
 
 def test_foreign_or_corrupt_model_file_is_retrained(
     cache: Path, sample: data.MnistData
 ) -> None:
     X, y = sample.X_train[:600], sample.y_train[:600]
-    models.train_model("knn", X, y)
-    path = models.model_file("knn", X, y)
+    models.train_model("sgd_scaled", X, y)
+    path = models.model_file("sgd_scaled", X, y)
 
     class Boom:
         def __reduce__(self):  # what a malicious pickle would do
@@ -114,12 +122,14 @@ def test_foreign_or_corrupt_model_file_is_retrained(
 
     path.write_bytes(pickle.dumps(Boom()))
     events: list[str] = []
-    model = models.train_model("knn", X, y, progress=lambda f, m: events.append(m))
+    model = models.train_model(
+        "sgd_scaled", X, y, progress=lambda f, m: events.append(m)
+    )
     assert "loaded" not in events[-1]
     assert models.accuracy(model, sample.X_test, sample.y_test) > 0.7
 
     path.write_bytes(path.read_bytes()[:100])  # truncated
-    model = models.train_model("knn", X, y)
+    model = models.train_model("sgd_scaled", X, y)
     assert models.accuracy(model, sample.X_test, sample.y_test) > 0.7
     assert store.load_model(path.stem) is not None
 
