@@ -23,6 +23,8 @@ from mnist_dash import data as data_module
 
 __all__ = [
     "init_session",
+    "shared_digit",
+    "digit_picker",
     "data_source",
     "get_data",
     "get_model",
@@ -85,6 +87,27 @@ def init_session() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value
+
+
+def shared_digit(key: str) -> int:
+    """The digit of the "is it a …?" detector, shared by every page.
+
+    Call before drawing :func:`digit_picker` with the same ``key``: a widget's own
+    state is dropped while its page is not shown, so each page seeds its picker
+    from the shared digit.
+    """
+    init_session()
+    st.session_state[key] = st.session_state["target_digit"]
+    return st.session_state["target_digit"]
+
+
+def digit_picker(key: str, *, help: str) -> None:
+    """The "Is it a …?" selectbox; a choice becomes the shared digit."""
+
+    def remember() -> None:
+        st.session_state["target_digit"] = st.session_state[key]
+
+    st.selectbox("Is it a …?", list(range(10)), key=key, on_change=remember, help=help)
 
 
 def data_source() -> str:

@@ -5,16 +5,7 @@ import streamlit as st
 from mnist_dash import charts, evaluation, models, ui
 
 ui.init_session()
-
-
-def _remember_digit() -> None:
-    st.session_state["target_digit"] = st.session_state["binary_digit"]
-
-
-# The shared digit (also the Draw page's) sets the widget, every run: a widget's
-# own state is dropped while its page is not shown.
-st.session_state["binary_digit"] = st.session_state["target_digit"]
-digit = st.session_state["target_digit"]
+digit = ui.shared_digit("binary_digit")
 
 st.title(f"🎯 Is it a {digit}? A binary classifier")
 st.markdown(
@@ -26,12 +17,8 @@ st.markdown(
 )
 digit_col, _ = st.columns([1, 5])
 with digit_col:
-    st.selectbox(
-        "Is it a …?",
-        list(range(10)),
-        key="binary_digit",
-        on_change=_remember_digit,
-        help="Shared with the Draw, Precision/recall and ROC pages.",
+    ui.digit_picker(
+        "binary_digit", help="Shared with the Draw, Precision/recall and ROC pages."
     )
 
 dataset = ui.get_data()

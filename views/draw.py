@@ -93,13 +93,8 @@ with result_box:
 st.subheader("The book's binary detector")
 digit_col, answer_col = st.columns([1, 3], vertical_alignment="center")
 with digit_col:
-    target = st.selectbox(
-        "Is it a …?",
-        list(range(10)),
-        index=st.session_state["target_digit"],
-        key="draw_target",
-    )
-st.session_state["target_digit"] = target
+    target = ui.shared_digit("draw_target")
+    ui.digit_picker("draw_target", help="Shared with the metric pages.")
 detector = ui.get_model("sgd", target_digit=target)
 score = reading.detector_score(detector, result.features)
 threshold = ui.detector_threshold(target, default=0.0, share=False)

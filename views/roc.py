@@ -10,12 +10,7 @@ ui.init_session()
 START_PRECISION = 0.90
 
 
-def _remember_digit() -> None:
-    st.session_state["target_digit"] = st.session_state["roc_digit"]
-
-
-st.session_state["roc_digit"] = st.session_state["target_digit"]
-digit = st.session_state["target_digit"]
+digit = ui.shared_digit("roc_digit")
 
 st.title("📈 ROC curve")
 st.markdown(
@@ -29,12 +24,8 @@ st.markdown(
 )
 digit_col, _ = st.columns([1, 5])
 with digit_col:
-    st.selectbox(
-        "Is it a …?",
-        list(range(10)),
-        key="roc_digit",
-        on_change=_remember_digit,
-        help="Shared with the Binary, Precision/recall and Draw pages.",
+    ui.digit_picker(
+        "roc_digit", help="Shared with the Binary, Precision/recall and Draw pages."
     )
 
 sgd = ui.get_cross_val("sgd", target_digit=digit)

@@ -28,10 +28,6 @@ def _change(value: float, at_zero: float) -> str | None:
     return None if points in ("+0.0", "-0.0") else f"{points} pts vs threshold 0"
 
 
-def _remember_digit() -> None:
-    st.session_state["target_digit"] = st.session_state["tradeoff_digit"]
-
-
 def _share_slider() -> None:
     ui.set_detector_threshold(
         st.session_state["tradeoff_threshold"],
@@ -53,8 +49,7 @@ def _go_to_precision() -> None:
     st.session_state["tradeoff_threshold"] = threshold
 
 
-st.session_state["tradeoff_digit"] = st.session_state["target_digit"]
-digit = st.session_state["target_digit"]
+digit = ui.shared_digit("tradeoff_digit")
 
 st.title("⚖️ Precision/recall tradeoff")
 st.markdown(
@@ -85,12 +80,8 @@ digit_col, slider_col, target_col, button_col = st.columns(
     [0.8, 4, 1.2, 1.1], vertical_alignment="bottom"
 )
 with digit_col:
-    st.selectbox(
-        "Is it a …?",
-        list(range(10)),
-        key="tradeoff_digit",
-        on_change=_remember_digit,
-        help="A new digit starts at its 90 %-precision threshold.",
+    ui.digit_picker(
+        "tradeoff_digit", help="A new digit starts at its 90 %-precision threshold."
     )
 with slider_col:
     st.slider(
