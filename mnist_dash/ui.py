@@ -25,6 +25,7 @@ __all__ = [
     "init_session",
     "shared_digit",
     "digit_picker",
+    "model_picker",
     "data_source",
     "get_data",
     "get_model",
@@ -108,6 +109,29 @@ def digit_picker(key: str, *, help: str) -> None:
         st.session_state["target_digit"] = st.session_state[key]
 
     st.selectbox("Is it a …?", list(range(10)), key=key, on_change=remember, help=help)
+
+
+def model_picker(key: str, *, shared: str) -> str:
+    """A "Model" selectbox over the registry, remembered in ``shared``.
+
+    Like :func:`digit_picker`: the widget (``key``) is seeded from the session's
+    ``shared`` choice, which outlives the widget when its page is not shown.
+    Returns the chosen registry name.
+    """
+    init_session()
+    st.session_state[key] = st.session_state[shared]
+
+    def remember() -> None:
+        st.session_state[shared] = st.session_state[key]
+
+    st.selectbox(
+        "Model",
+        list(models.MODELS),
+        format_func=lambda name: models.MODELS[name].label,
+        key=key,
+        on_change=remember,
+    )
+    return st.session_state[shared]
 
 
 def data_source() -> str:

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_dash import charts, models, reading, ui
+from mnist_dash import charts, reading, ui
 
 ui.init_session()
 if "draw_generation" not in st.session_state:
@@ -15,10 +15,6 @@ def _clear() -> None:
     st.session_state["draw_generation"] += 1
 
 
-def _remember_model() -> None:
-    st.session_state["draw_model"] = st.session_state["draw_model_choice"]
-
-
 st.title("✏️ Draw a digit")
 st.caption(
     "Draw one digit, large or small, anywhere on the black square. It is cropped, "
@@ -26,17 +22,9 @@ st.caption(
     "exactly as the MNIST digits were, before the model reads it."
 )
 
-names = list(models.MODELS)
 controls = st.columns([2, 2, 1], vertical_alignment="bottom")
 with controls[0]:
-    st.selectbox(
-        "Model",
-        names,
-        index=names.index(st.session_state["draw_model"]),
-        format_func=lambda n: models.MODELS[n].label,
-        key="draw_model_choice",
-        on_change=_remember_model,
-    )
+    ui.model_picker("draw_model_choice", shared="draw_model")
 with controls[1]:
     pen = st.slider("Pen width", 5, 40, 20, key="draw_pen")
 with controls[2]:

@@ -68,18 +68,9 @@ with grid_col:
     )
 
 st.header("Train a model")
-names = list(models.MODELS)
 model_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
 with model_col:
-    st.selectbox(
-        "Model",
-        names,
-        index=names.index(st.session_state["model_name"]),
-        format_func=lambda n: models.MODELS[n].label,
-        key="home_model",
-    )
-st.session_state["model_name"] = st.session_state["home_model"]
-spec = models.MODELS[st.session_state["model_name"]]
+    spec = models.MODELS[ui.model_picker("home_model", shared="model_name")]
 st.caption(spec.description)
 with button_col:
     train = st.button("Train", key="home_train", type="primary")
