@@ -149,14 +149,19 @@ def test_openml_download_is_split_cached_and_reused(cache: Path) -> None:
     assert len(calls) == 1
 
 
-def test_openml_train_is_shuffled_test_is_last_10000(cache: Path) -> None:
+def test_openml_split_is_the_books(cache: Path) -> None:
+    """X[:60000] for training in OpenML's order (no reshuffle), X[60000:] to test."""
     sample = data.load_mnist("sample")
     X = np.resize(sample.X_train, (70000, 784))
     y = np.resize(sample.y_train, 70000)
     d = data.load_openml(fetcher=lambda *a, **k: SimpleNamespace(data=X, target=y))
+    assert np.array_equal(d.X_train, X[:60000])
+    assert np.array_equal(d.y_train, y[:60000])
     assert np.array_equal(d.X_test, X[60000:])
-    assert not np.array_equal(d.y_train, y[:60000])
-    assert np.array_equal(np.sort(d.y_train), np.sort(y[:60000]))
+    assert np.array_equal(d.y_test, y[60000:])
+    # Not the real digits, so not the book's data.
+    assert not d.is_book
+    assert not sample.is_book
 
 
 @pytest.mark.parametrize(
