@@ -42,6 +42,7 @@ __all__ = [
     "model_path",
     "save_arrays",
     "load_arrays",
+    "delete_arrays",
     "versions",
 ]
 
@@ -212,6 +213,11 @@ def save_arrays(key: str, arrays: Mapping[str, np.ndarray]) -> Path:
     np.savez(buffer, **arrays)
     atomic_write(path, lambda f: f.write(buffer.getvalue()))
     return path
+
+
+def delete_arrays(key: str) -> None:
+    """Remove the arrays saved under ``key``, if any."""
+    (cache_dir() / "results" / f"{key}.npz").unlink(missing_ok=True)
 
 
 def load_arrays(key: str) -> dict[str, np.ndarray] | None:

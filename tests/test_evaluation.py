@@ -82,3 +82,81 @@ def test_dummy_accuracy_matches_book(sample: data.MnistData) -> None:
     )
     np.testing.assert_allclose(accuracy, expected)
     assert accuracy.mean() == pytest.approx(0.9)
+
+
+def test_book_scaled_cross_validation_is_the_books(sample: data.MnistData) -> None:
+    """The book scales all of X_train, then cross-validates SGD on it: same bits."""
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = sample.X_train[:900], sample.y_train[:900]
+    result = evaluation.cross_validate_model("sgd_scaled", X, y, cache=False)
+    X_train_scaled = StandardScaler().fit_transform(X.astype("float64"))
+    sgd_clf = SGDClassifier(random_state=42)
+    np.testing.assert_array_equal(
+        result.scores,
+        cross_val_predict(sgd_clf, X_train_scaled, y, cv=3, method="decision_function"),
+    )
+    np.testing.assert_array_equal(
+        result.y_pred, cross_val_predict(sgd_clf, X_train_scaled, y, cv=3)
+    )
+    np.testing.assert_array_equal(
+        result.fold_accuracy,
+        cross_val_score(sgd_clf, X_train_scaled, y, cv=3, scoring="accuracy"),
+    )
+
+
+def test_scaler_fitted_a_block_of_columns_at_a_time_is_the_same() -> None:
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    X = data.load_mnist("sample").X_train
+    steps = [
+        ("pixels", FunctionTransformer(models.pixels_as_float64)),
+        ("scaler", StandardScaler()),
+    ]
+    evaluation.fit_columnwise(steps, X, block=100)
+    whole = StandardScaler().fit(X.astype(np.float64))
+    scaler = steps[1][1]
+    for name in ("mean_", "var_", "scale_", "n_samples_seen_", "n_features_in_"):
+        np.testing.assert_array_equal(getattr(scaler, name), getattr(whole, name))
+    np.testing.assert_array_equal(
+        scaler.transform(X[:50].astype(np.float64)),
+        whole.transform(X[:50].astype(np.float64)),
+    )
+
+
+def test_a_stopped_run_resumes_at_the_next_fold(
+    sample: data.MnistData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MNIST_DASH_HOME", str(tmp_path))
+    X, y = sample.X_train[:600], sample.y_train[:600]
+    fits: list[int] = []
+    original = models.fit_with_progress
+
+    def fit_then_stop(*args, **kwargs):
+        if len(fits) == 2:
+            raise KeyboardInterrupt  # the server stopped during the third fold
+        fits.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(models, "fit_with_progress", fit_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        evaluation.cross_validate_model("sgd_averaged", X, y, target_digit=2)
+    assert len(list(tmp_path.rglob("cv-*-fold*.npz"))) == 2
+
+    monkeypatch.setattr(models, "fit_with_progress", original)
+    calls: list[int] = []
+    monkeypatch.setattr(
+        models,
+        "fit_with_progress",
+        lambda *a, **k: calls.append(1) or original(*a, **k),
+    )
+    resumed = evaluation.cross_validate_model("sgd_averaged", X, y, target_digit=2)
+    assert calls == [1]  # only the third fold was fitted
+    whole = evaluation.cross_validate_model(
+        "sgd_averaged", X, y, target_digit=2, cache=False
+    )
+    np.testing.assert_array_equal(resumed.scores, whole.scores)
+    np.testing.assert_array_equal(resumed.fold_accuracy, whole.fold_accuracy)
+    # The fold files are replaced by the whole result.
+    assert not list(tmp_path.rglob("cv-*-fold*.npz"))

@@ -91,7 +91,8 @@ def test_persisted_model_is_reused(cache: Path, sample: data.MnistData) -> None:
         "sgd", X, y, progress=lambda f, m: second_events.append(m)
     )
     assert len(first_events) > 2
-    assert second_events == ["SGD (raw pixels) loaded from the cache folder"]
+    label = models.MODELS["sgd"].label
+    assert second_events == [f"{label} loaded from the cache folder"]
     np.testing.assert_array_equal(
         first.predict(sample.X_test), second.predict(sample.X_test)
     )
@@ -181,3 +182,57 @@ def test_a_bad_signing_key_is_replaced_not_trusted(
     models.train_model("sgd", X, y, progress=lambda f, m: events.append(m))
     assert "loaded" not in events[-1]  # the old signature no longer holds
     assert len((cache / "secret.key").read_bytes()) == 32
+
+
+def test_the_books_models_are_the_books_calls(sample: data.MnistData) -> None:
+    """"sgd", "sgd_scaled" and "random_forest" fit exactly what the book's calls fit."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = sample.X_train[:800], sample.y_train[:800]
+    X64 = X.astype(np.float64)  # the book's fetch_openml gives float64 pixels
+
+    sgd = models.train_model("sgd", X, y, cache=False)
+    book = SGDClassifier(random_state=42).fit(X64, y)
+    np.testing.assert_array_equal(sgd[-1].coef_, book.coef_)
+    np.testing.assert_array_equal(sgd.decision_function(X), book.decision_function(X64))
+    assert sgd[-1].get_params() == book.get_params()  # verbose is back to 0
+
+    scaled = models.train_model("sgd_scaled", X, y, target_digit=5, cache=False)
+    X_scaled = StandardScaler().fit_transform(X64)
+    book = SGDClassifier(random_state=42).fit(X_scaled, y == 5)
+    np.testing.assert_array_equal(scaled[-1].coef_, book.coef_)
+    assert scaled.named_steps["scaler"].copy is True  # fitted in place, set back
+
+    forest = models.train_model("random_forest", X, y, target_digit=5, cache=False)
+    book = RandomForestClassifier(random_state=42).fit(X64, y == 5)
+    np.testing.assert_array_equal(forest.predict_proba(X), book.predict_proba(X64))
+
+    for name in ("sgd", "sgd_scaled", "random_forest"):
+        assert models.MODELS[name].book
+    assert not models.MODELS["sgd_averaged"].book
+
+
+def test_sgd_epochs_are_reported_from_its_own_output(
+    sample: data.MnistData, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events: list[tuple[float, str]] = []
+    models.train_model(
+        "sgd",
+        sample.X_train[:600],
+        sample.y_train[:600],
+        cache=False,
+        progress=lambda f, m: events.append((f, m)),
+    )
+    messages = [m for _, m in events]
+    assert any("class 10 of 10, epoch 1 " in m for m in messages)
+    assert any("class 1 of 10, epoch 2 " in m for m in messages)
+    # What SGD printed went to the progress reports, not to the console.
+    out, err = capsys.readouterr()
+    assert "Epoch" not in out and "Epoch" not in err
+
+
+def test_fit_memory_grows_with_the_data() -> None:
+    assert models.fit_memory("sgd", 60000) == 60000 * 784 * 8
+    assert models.fit_memory("knn_shifted", 1000) > 5 * models.fit_memory("knn", 1000)

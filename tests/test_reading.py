@@ -14,7 +14,7 @@ def sample() -> data.MnistData:
     return data.load_mnist("sample")
 
 
-@pytest.fixture(scope="module", params=["mlp", "sgd"])
+@pytest.fixture(scope="module", params=["mlp", "sgd_averaged"])
 def model(request: pytest.FixtureRequest, sample: data.MnistData):
     return models.train_model(
         request.param, sample.X_train, sample.y_train, cache=False
