@@ -40,6 +40,7 @@ __all__ = [
     "read_idx",
     "is_book_split",
     "openml_cached",
+    "seed_openml_cache",
     "shifted_copies",
     "shifted_example",
     "SHIFT_NAMES",
@@ -294,6 +295,30 @@ def load_openml(
     store.atomic_write(path, lambda f: np.savez_compressed(f, X=X, y=y))
     _report(progress, 1.0, "Full MNIST downloaded and cached")
     return data
+
+
+def seed_openml_cache(folder: str | os.PathLike[str]) -> MnistData:
+    """Fill the OpenML cache from a folder of MNIST's four IDX files, offline.
+
+    OpenML's ``mnist_784`` is MNIST's 70,000 digits in the original order
+    (training digits first), so a machine without internet that has the IDX
+    files gets exactly what the download would give. Checked against the book's
+    split digest: other files are refused.
+
+    Raises
+    ------
+    DataSourceError
+        The folder does not hold full MNIST.
+    """
+    full = load_idx_folder(folder)
+    if not full.is_book:
+        raise DataSourceError(f"{folder} does not hold MNIST's 70,000 digits")
+    X = np.concatenate([full.X_train, full.X_test])
+    y = np.concatenate([full.y_train, full.y_test])
+    store.atomic_write(
+        _openml_cache_path(), lambda f: np.savez_compressed(f, X=X, y=y)
+    )
+    return _split_openml(X, y)
 
 
 _socket_timeout_lock = threading.Lock()

@@ -49,7 +49,7 @@ __all__ = [
 _HMAC_SIZE = 32
 #: Part of every cache key: bump it when how models or results are computed changes
 #: (a fitting loop, a preprocessing step), so older files are not reused.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
 

@@ -1,24 +1,33 @@
-"""The one Streamlit-aware module: cached loaders with progress, session defaults.
+"""The one Streamlit-aware module: computations with progress, session defaults.
 
 Core modules know nothing of Streamlit; pages call these wrappers. What is loaded,
-trained or cross-validated is kept in memory for the whole server process (shared
-by every session) under an explicit key, and on disk by the core modules, so a
-page switch, a rerun, a second visitor or a restart never computes it again.
+trained or cross-validated is computed once for the whole server process (shared
+by every session) by a :class:`mnist_dash.jobs.Scheduler`, under an explicit key,
+and kept on disk by the core modules, so a page switch, a rerun, a second visitor
+or a restart never computes it again. Reading what is stored never queues behind
+a training; trainings run within a memory budget; the book's long runs go in the
+background and give way to anyone waiting (see :mod:`mnist_dash.jobs`).
+
+Every ``get_*`` waits with a progress bar by default. With ``wait=False`` (or a
+number of seconds) it returns None instead of waiting (longer), leaving the work
+running; :func:`show_pending` then shows its progress and reruns the page when it
+is done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-import threading
+import os
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import streamlit as st
 
-from mnist_dash import charts, evaluation, models
+from mnist_dash import book, charts, evaluation, jobs, models
 from mnist_dash import data as data_module
 
 __all__ = [
@@ -33,12 +42,16 @@ __all__ = [
     "get_test_accuracy",
     "is_ready",
     "model_ready",
+    "job",
+    "show_pending",
     "progress_bar",
     "get_threshold",
     "get_threshold_curves",
     "detector_threshold",
     "set_detector_threshold",
     "SOURCE_LABELS",
+    "data_note",
+    "book_table",
 ]
 
 T = TypeVar("T")
@@ -57,30 +70,27 @@ DEFAULTS: dict[str, Any] = {
 }
 
 Progress = Callable[[float, str], None]
+#: ``True``: wait as long as it takes; ``False``: do not wait; a number: seconds.
+Wait = bool | float
 
 
-class _Job:
-    """One computation, run once per server process in a worker thread.
+def _memory_budget() -> int:
+    """Bytes the running trainings may use together (``$MNIST_DASH_MEMORY_MB``).
 
-    The worker only updates ``fraction`` and ``message``; the sessions waiting on
-    it draw the progress bar. A click or a canvas stroke stops a page's script
-    (Streamlit reruns it at once), but not the worker: the rerun finds the job
-    still running and waits on it again, so nothing is ever started twice.
+    The default leaves room, within Streamlit Community Cloud's smallest box
+    (690 MB), for the server itself and full MNIST: see the README.
     """
-
-    def __init__(self, compute: Callable[[Progress], Any]) -> None:
-        self.fraction = 0.0
-        self.message = "Starting…"
-        self.future: Future[Any] = _workers.submit(compute, self.update)
-
-    def update(self, fraction: float, message: str) -> None:
-        self.fraction, self.message = min(max(fraction, 0.0), 1.0), message
+    try:
+        megabytes = float(os.environ.get("MNIST_DASH_MEMORY_MB", "300"))
+    except ValueError:
+        megabytes = 300.0
+    return int(max(megabytes, 50.0) * 2**20)
 
 
-# Two workers: the machine this is made for has two cores.
-_workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mnist_dash")
-_jobs: dict[tuple[Any, ...], _Job] = {}
-_jobs_guard = threading.Lock()
+# Two heavy workers: the machine this is made for has two cores.
+_scheduler = jobs.Scheduler(
+    light_workers=4, heavy_workers=2, memory_budget=_memory_budget()
+)
 
 
 def init_session() -> None:
@@ -140,48 +150,101 @@ def data_source() -> str:
     return st.session_state["data_source"]
 
 
-def _memoised(
-    key: tuple[Any, ...], compute: Callable[[Progress], T], *, title: str
-) -> T:
-    """``compute(progress)`` once per process for ``key``, with a progress bar.
+def _status(job: jobs.Job) -> str:
+    """One line for people: what the job is doing and, when known, how long left."""
+    text = f"{job.title}: {job.message}" if job.title else job.message
+    left = job.seconds_left()
+    if left is not None:
+        text += f" (about {_duration(left)} left)"
+    return text
 
-    A failed computation is forgotten, so the next call tries again; its
-    exception is raised to every caller waiting on it.
+
+def _duration(seconds: float) -> str:
+    """``"45 s"``, ``"3 min"``, ``"1 h 5 min"``."""
+    if seconds < 90:
+        return f"{max(round(seconds / 5) * 5, 5):.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def _memoised(
+    key: tuple[Any, ...],
+    compute: Callable[[jobs.Job], T],
+    *,
+    title: str,
+    heavy: bool = False,
+    memory: int = 0,
+    priority: int = jobs.INTERACTIVE,
+    wait: Wait = True,
+) -> T | None:
+    """``compute(job)`` once per process for ``key``, waiting with a progress bar.
+
+    The job is its own progress callback (``compute(progress)`` works). Returns
+    None when ``wait`` runs out first; the work goes on. A failed computation is
+    forgotten, so the next call tries again; its exception is raised to every
+    caller waiting on it.
     """
-    with _jobs_guard:
-        job = _jobs.get(key)
-        if job is None:
-            job = _jobs[key] = _Job(compute)
-    if not job.future.done():
+    job = _scheduler.submit(
+        key, compute, title=title, heavy=heavy, memory=memory, priority=priority
+    )
+    if not job.done() and wait is not False:
+        limit = None if wait is True else float(wait)
+        started = time.monotonic()
         with progress_bar(title) as progress:
-            while True:
-                try:
-                    job.future.result(timeout=0.1)
+            while not job.done():
+                if limit is not None and time.monotonic() - started >= limit:
                     break
-                except FutureTimeout:
-                    if job.future.done():  # the computation raised TimeoutError
-                        break
-                    progress(job.fraction, job.message)
-                except Exception:  # noqa: BLE001 - re-raised below, after cleanup
-                    break
+                progress(job.fraction, _status(job))
+                _pause(job)
+    if not job.done():
+        return None
     error = job.future.exception()
     if error is not None:
-        with _jobs_guard:
-            if _jobs.get(key) is job:
-                del _jobs[key]
+        _scheduler.forget_failed(job)
         raise error
-    return job.future.result()
+    return job.result()
+
+
+def _pause(job: jobs.Job) -> None:
+    """Wait up to 0.1 s for ``job`` to finish."""
+    with contextlib.suppress(FutureTimeout):
+        job.future.exception(timeout=0.1)
+
+
+def job(kind: str, *args: Any) -> jobs.Job | None:
+    """The job behind ``get_<kind>(*args)``, if it was started."""
+    return _scheduler.get((kind, *args))
 
 
 def is_ready(kind: str, *args: Any) -> bool:
     """Whether ``get_<kind>(*args)`` would return at once, from memory."""
-    job = _jobs.get((kind, *args))
-    return job is not None and job.future.done() and job.future.exception() is None
+    found = job(kind, *args)
+    return found is not None and found.ok()
 
 
 def model_ready(name: str, *, source: str | None = None) -> bool:
     """Whether the multiclass model ``name`` is trained on ``source`` already."""
     return is_ready("model", source or data_source(), name, None)
+
+
+def show_pending(pending: list[jobs.Job], *, note: str = "") -> None:
+    """Progress bars for work that runs in the background, and a rerun when done.
+
+    Refreshes every second without rerunning the rest of the page (a fragment);
+    when every job has finished, the whole page runs again to show the results.
+    """
+    if note:
+        st.caption(note)
+
+    @st.fragment(run_every=1.0)
+    def panel() -> None:
+        waiting = [j for j in pending if not j.done()]
+        if not waiting:
+            st.rerun()
+        for waiting_job in waiting:
+            st.progress(waiting_job.fraction, text=_status(waiting_job))
+
+    panel()
 
 
 @contextmanager
@@ -209,12 +272,13 @@ def get_data(source: str | None = None) -> data_module.MnistData:
     """
     source = source or data_source()
 
-    def load(progress: Progress) -> data_module.MnistData:
-        return data_module.load_mnist(source, progress=progress)
+    def load(job: jobs.Job) -> data_module.MnistData:
+        return data_module.load_mnist(source, progress=job)
 
-    return _memoised(
-        ("data", source), load, title=f"Loading {SOURCE_LABELS.get(source, source)}"
-    )
+    title = f"Loading {SOURCE_LABELS.get(source, source)}"
+    dataset = _memoised(("data", source), load, title=title)
+    assert dataset is not None
+    return dataset
 
 
 def get_model(
@@ -222,39 +286,59 @@ def get_model(
     *,
     source: str | None = None,
     target_digit: int | None = None,
+    wait: Wait = True,
+    priority: int = jobs.INTERACTIVE,
 ) -> Any:
     """The model ``name`` trained on ``source``'s training set, with a progress bar.
 
-    Trained at most once per server (and stored for the next start).
+    Trained at most once per server (and stored for the next start); a stored
+    model is read without queueing behind anyone's training. None when ``wait``
+    runs out first.
     """
     source = source or data_source()
     dataset = get_data(source)
+    X, y = dataset.X_train, dataset.y_train
+    key = ("model", source, name, target_digit)
+    stored = _scheduler.get(key) is None and models.is_stored(
+        name, X, y, target_digit=target_digit
+    )
 
-    def train(progress: Progress) -> Any:
-        return models.train_model(
-            name,
-            dataset.X_train,
-            dataset.y_train,
-            target_digit=target_digit,
-            progress=progress,
-        )
+    def train(job: jobs.Job) -> Any:
+        return models.train_model(name, X, y, target_digit=target_digit, progress=job)
 
-    title = f"Training {models.describe(name, target_digit=target_digit)}"
-    return _memoised(("model", source, name, target_digit), train, title=title)
+    verb = "Loading" if stored else "Training"
+    return _memoised(
+        key,
+        train,
+        title=f"{verb} {models.describe(name, target_digit=target_digit)}",
+        heavy=not stored,
+        memory=models.fit_memory(name, len(y)),
+        priority=priority,
+        wait=wait,
+    )
 
 
-def get_test_accuracy(name: str, *, source: str | None = None) -> float:
+def get_test_accuracy(
+    name: str, *, source: str | None = None, wait: Wait = True
+) -> float | None:
     """Test-set accuracy of the multiclass model ``name``, computed once."""
     source = source or data_source()
     dataset = get_data(source)
-    model = get_model(name, source=source)
+    model = get_model(name, source=source, wait=wait)
+    if model is None:
+        return None
 
-    def score(progress: Progress) -> float:
-        progress(0.0, "Predicting the test digits")
+    def score(job: jobs.Job) -> float:
+        job.progress(0.0, "Predicting the test digits")
         return models.accuracy(model, dataset.X_test, dataset.y_test)
 
     return _memoised(
-        ("accuracy", source, name), score, title="Scoring on the test digits"
+        ("accuracy", source, name),
+        score,
+        title="Scoring on the test digits",
+        heavy=True,
+        memory=models.fit_memory(name, len(dataset.y_test)),
+        wait=wait,
     )
 
 
@@ -263,22 +347,43 @@ def get_cross_val(
     *,
     source: str | None = None,
     target_digit: int | None = None,
-) -> evaluation.CrossValResult:
-    """Out-of-fold predictions and scores (``cv=3``), computed once with progress."""
+    wait: Wait = True,
+    priority: int = jobs.INTERACTIVE,
+) -> evaluation.CrossValResult | None:
+    """Out-of-fold predictions and scores (``cv=3``), computed once with progress.
+
+    With ``priority=jobs.BACKGROUND`` (the book's long runs), the computation
+    lets waiting visitors' work go first between two folds. None when ``wait``
+    runs out first.
+    """
     source = source or data_source()
     dataset = get_data(source)
+    X, y = dataset.X_train, dataset.y_train
+    key = ("cv", source, name, target_digit)
+    stored = _scheduler.get(key) is None and evaluation.is_cached(
+        name, X, y, target_digit=target_digit
+    )
 
-    def compute(progress: Progress) -> evaluation.CrossValResult:
+    def compute(job: jobs.Job) -> evaluation.CrossValResult:
         return evaluation.cross_validate_model(
             name,
-            dataset.X_train,
-            dataset.y_train,
+            X,
+            y,
             target_digit=target_digit,
-            progress=progress,
+            progress=job,
+            between_folds=job.checkpoint,
         )
 
-    title = f"Cross-validating {models.describe(name, target_digit=target_digit)}"
-    return _memoised(("cv", source, name, target_digit), compute, title=title)
+    verb = "Loading" if stored else "Cross-validating"
+    return _memoised(
+        key,
+        compute,
+        title=f"{verb} {models.describe(name, target_digit=target_digit)}",
+        heavy=not stored,
+        memory=models.fit_memory(name, len(y) * 2 // 3),
+        priority=priority,
+        wait=wait,
+    )
 
 
 def get_threshold(default: float = 0.0) -> float:
@@ -312,11 +417,14 @@ def get_threshold_curves(
     """
     source = source or data_source()
     result = get_cross_val(name, source=source, target_digit=target_digit)
-    return _memoised(
+    assert result is not None
+    curves = _memoised(
         ("curves", source, name, target_digit),
-        lambda progress: charts.compute_threshold_curves(result.y_true, result.scores),
+        lambda job: charts.compute_threshold_curves(result.y_true, result.scores),
         title="Sorting the scores",
     )
+    assert curves is not None
+    return curves
 
 
 def set_detector_threshold(value: float, *, target_digit: int) -> None:
@@ -352,3 +460,43 @@ def detector_threshold(
     if share:
         set_detector_threshold(value, target_digit=target_digit)
     return value
+
+
+def data_note(dataset: data_module.MnistData) -> None:
+    """One line saying whether the data in use is the book's, and what follows."""
+    if dataset.is_book:
+        st.caption(
+            "📗 Data: full MNIST, split as in the book (the first 60,000 digits, "
+            "in their original order, for training). The book's calls give the "
+            "book's figures here."
+        )
+    else:
+        st.caption(
+            f"📙 Data: {dataset.description} The book's figures are for full "
+            "MNIST, so these differ; load full MNIST on the Home page to "
+            "reproduce them."
+        )
+
+
+def book_table(
+    rows: list[tuple[str, book.BookFigure, Any, str]],
+    *,
+    dataset: data_module.MnistData,
+    key: str,
+) -> None:
+    """The book's printed figures beside ours (see :func:`mnist_dash.book.compare`)."""
+    compared = book.compare(rows, on_book_data=dataset.is_book)
+    marks = {True: "✅ same", False: "❌ differs", None: "— other data"}
+    st.dataframe(
+        [
+            {
+                "Figure": row.figure,
+                "The book (full MNIST)": row.book,
+                "Computed here": row.here,
+                "": marks[row.agrees],
+            }
+            for row in compared
+        ],
+        hide_index=True,
+        key=key,
+    )

@@ -1,0 +1,314 @@
+"""Run each computation once per process, in the background, without starving anyone.
+
+Streamlit serves every visitor from threads of one process, and a visitor's click
+stops their page script at once. So every computation (a load, a training, a
+cross-validation) runs in a worker thread of its own, once per key for the whole
+process; page scripts only look at its progress, and a rerun finds the same job.
+
+Two kinds of work never wait for each other:
+
+* **light** work (reading a dataset or a stored model or result from disk) runs
+  on a pool of its own and never queues behind a training;
+* **heavy** work (fitting, cross-validating, scoring) is admitted by a
+  :class:`Scheduler` that runs at most ``heavy_workers`` jobs at once and keeps
+  their estimated memory within ``memory_budget`` (a job too big for the budget
+  runs alone). Queued jobs go by priority, then arrival: :data:`INTERACTIVE`
+  (someone is waiting for it) before :data:`BACKGROUND` (the book's long runs,
+  shown when ready). A background job that reaches a checkpoint
+  (:meth:`Job.checkpoint`, between two folds) gives its place to waiting
+  interactive jobs and resumes after them.
+
+Nothing here imports Streamlit: :mod:`mnist_dash.ui` draws the progress.
+
+Example
+-------
+>>> scheduler = Scheduler(heavy_workers=1, memory_budget=2**30)
+>>> job = scheduler.submit(("square", 7), lambda job: 7 * 7, heavy=True)
+>>> job.result(timeout=5)
+49
+>>> scheduler.submit(("square", 7), lambda job: 0, heavy=True) is job
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+__all__ = ["BACKGROUND", "INTERACTIVE", "Job", "Scheduler"]
+
+#: Priority of work someone is waiting for.
+INTERACTIVE = 0
+#: Priority of long work that pages show when it is ready.
+BACKGROUND = 1
+
+
+class Job:
+    """One computation: its progress, its result, and its place in the queue.
+
+    Attributes
+    ----------
+    key : hashable
+        What it computes; one job per key per scheduler.
+    title : str
+        What it is, for people ("Cross-validating …").
+    heavy : bool
+        Admitted by the scheduler (else run at once on the light pool).
+    memory : int
+        Estimated peak bytes, for admission.
+    priority : int
+        :data:`INTERACTIVE` or :data:`BACKGROUND`.
+    fraction, message : float, str
+        The latest progress report.
+    """
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        key: Hashable,
+        compute: Callable[[Job], Any],
+        *,
+        title: str,
+        heavy: bool,
+        memory: int,
+        priority: int,
+    ) -> None:
+        self.key = key
+        self.title = title
+        self.heavy = heavy
+        self.memory = int(memory)
+        self.priority = priority
+        self.fraction = 0.0
+        self.message = "Waiting for its turn" if heavy else "Starting"
+        self.future: Future[Any] = Future()
+        self._scheduler = scheduler
+        self._compute = compute
+        self._seq = 0
+        self._started: float | None = None
+        self._admitted = threading.Event()
+
+    # -- progress ----------------------------------------------------------------
+
+    def progress(self, fraction: float, message: str) -> None:
+        """``progress(fraction, message)`` for the core functions."""
+        self.fraction = min(max(float(fraction), 0.0), 1.0)
+        self.message = message
+
+    #: A job is its own progress callback: ``compute(job)`` can hand ``job`` to
+    #: any core function that takes ``progress=``.
+    __call__ = progress
+
+    @property
+    def running(self) -> bool:
+        """Started and not finished."""
+        return self._started is not None and not self.future.done()
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since it started (0 while queued)."""
+        return 0.0 if self._started is None else time.monotonic() - self._started
+
+    def seconds_left(self) -> float | None:
+        """An estimate from the pace so far, or None until there is one.
+
+        Given once the job has run 3 s and reported 2 % of its work, as
+        ``elapsed * (1 - fraction) / fraction``: honest about what it knows.
+        """
+        if not self.running or self.fraction < 0.02 or self.elapsed < 3.0:
+            return None
+        return self.elapsed * (1.0 - self.fraction) / self.fraction
+
+    # -- result ------------------------------------------------------------------
+
+    def done(self) -> bool:
+        """Finished, with a result or an error."""
+        return self.future.done()
+
+    def ok(self) -> bool:
+        """Finished with a result."""
+        return self.future.done() and self.future.exception() is None
+
+    def result(self, timeout: float | None = None) -> Any:
+        """The result, waiting up to ``timeout`` seconds; raises its error."""
+        return self.future.result(timeout=timeout)
+
+    # -- scheduling ----------------------------------------------------------------
+
+    def checkpoint(self) -> None:
+        """Give way to waiting interactive jobs, if this is a background one.
+
+        Called by the job's own thread at a point where it holds little memory
+        (between two folds). Returns at once when nobody is waiting.
+        """
+        if self.heavy and self.priority == BACKGROUND:
+            self._scheduler._yield(self)
+
+    def _run(self) -> None:
+        if not self.future.set_running_or_notify_cancel():
+            return
+        self._started = time.monotonic()
+        try:
+            result = self._compute(self)
+        except BaseException as error:  # noqa: BLE001 - handed to every waiter
+            self.future.set_exception(error)
+        else:
+            self.future.set_result(result)
+        finally:
+            if self.heavy:
+                self._scheduler._release(self)
+
+
+class Scheduler:
+    """Runs jobs once per key: light ones at once, heavy ones within limits.
+
+    Parameters
+    ----------
+    light_workers : int
+        Threads for light work (disk reads).
+    heavy_workers : int
+        Heavy jobs running at once, at most.
+    memory_budget : int
+        Bytes that running heavy jobs may use together, by their estimates.
+    """
+
+    def __init__(
+        self,
+        *,
+        light_workers: int = 4,
+        heavy_workers: int = 2,
+        memory_budget: int = 400 * 2**20,
+    ) -> None:
+        self.heavy_workers = heavy_workers
+        self.memory_budget = memory_budget
+        self._light = ThreadPoolExecutor(light_workers, thread_name_prefix="light")
+        self._jobs: dict[Hashable, Job] = {}
+        self._queue: list[Job] = []
+        self._running: list[Job] = []
+        self._lock = threading.Condition()
+        self._counter = itertools.count()
+
+    def get(self, key: Hashable) -> Job | None:
+        """The job for ``key``, if one was submitted and did not fail."""
+        with self._lock:
+            return self._jobs.get(key)
+
+    def submit(
+        self,
+        key: Hashable,
+        compute: Callable[[Job], Any],
+        *,
+        title: str = "",
+        heavy: bool,
+        memory: int = 0,
+        priority: int = INTERACTIVE,
+    ) -> Job:
+        """The job for ``key``: the one already known, or a new one started.
+
+        A job that failed is forgotten when its error is seen (see
+        :meth:`forget_failed`), so the next submit tries again. Asking for a
+        queued background job with :data:`INTERACTIVE` priority moves it up.
+        """
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is not None:
+                if job.done() and not job.ok():
+                    del self._jobs[key]
+                else:
+                    if priority < job.priority and job in self._queue:
+                        job.priority = priority
+                        self._dispatch()
+                    return job
+            job = Job(
+                self,
+                key,
+                compute,
+                title=title,
+                heavy=heavy,
+                memory=memory,
+                priority=priority,
+            )
+            self._jobs[key] = job
+            if heavy:
+                self._enqueue(job)
+                self._dispatch()
+            else:
+                self._light.submit(job._run)
+            return job
+
+    def forget_failed(self, job: Job) -> None:
+        """Drop a failed job, so that the next submit of its key starts again."""
+        with self._lock:
+            if self._jobs.get(job.key) is job and job.done() and not job.ok():
+                del self._jobs[job.key]
+
+    def forget(self, predicate: Callable[[Hashable], bool]) -> int:
+        """Drop the finished jobs whose key matches, to free their results."""
+        with self._lock:
+            keys = [k for k, j in self._jobs.items() if j.done() and predicate(k)]
+            for key in keys:
+                del self._jobs[key]
+            return len(keys)
+
+    def running_memory(self) -> int:
+        """Estimated bytes held by the heavy jobs running now."""
+        with self._lock:
+            return sum(job.memory for job in self._running)
+
+    def status(self) -> dict[str, int]:
+        """How many heavy jobs run and wait, for a health line."""
+        with self._lock:
+            return {"running": len(self._running), "queued": len(self._queue)}
+
+    # -- internals, called with self._lock held unless said otherwise ------------
+
+    def _enqueue(self, job: Job) -> None:
+        job._seq = next(self._counter)
+        self._queue.append(job)
+
+    def _fits(self, job: Job) -> bool:
+        if len(self._running) >= self.heavy_workers:
+            return False
+        used = sum(j.memory for j in self._running)
+        return not self._running or used + job.memory <= self.memory_budget
+
+    def _dispatch(self) -> None:
+        self._queue.sort(key=lambda j: (j.priority, j._seq))
+        while self._queue and self._fits(self._queue[0]):
+            job = self._queue.pop(0)
+            self._running.append(job)
+            job.message = "Starting"
+            if job._started is None:
+                # A thread per admitted job, not a fixed pool: a background job
+                # paused at a checkpoint keeps its thread, and must not keep a
+                # pool slot from the job that was admitted in its place.
+                threading.Thread(
+                    target=job._run, name=f"heavy-{job._seq}", daemon=True
+                ).start()
+            else:  # a background job resuming after a checkpoint
+                job._admitted.set()
+        self._lock.notify_all()
+
+    def _release(self, job: Job) -> None:
+        with self._lock:
+            if job in self._running:
+                self._running.remove(job)
+            self._dispatch()
+
+    def _yield(self, job: Job) -> None:
+        """Called by a running background job's own thread at a checkpoint."""
+        with self._lock:
+            waiting = any(j.priority < job.priority for j in self._queue)
+            if not waiting:
+                return
+            self._running.remove(job)
+            job._admitted.clear()
+            message = job.message
+            job.message = "Paused for shorter work; resumes after it"
+            self._enqueue(job)
+            self._dispatch()
+        job._admitted.wait()
+        job.message = message
