@@ -25,6 +25,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import numpy as np
 import streamlit as st
 
 from mnist_dash import book, charts, evaluation, jobs, models
@@ -49,6 +50,7 @@ __all__ = [
     "get_threshold_curves",
     "detector_threshold",
     "set_detector_threshold",
+    "url_number",
     "SOURCE_LABELS",
     "data_note",
     "book_table",
@@ -93,8 +95,21 @@ _scheduler = jobs.Scheduler(
 )
 
 
+def _url_digit() -> int | None:
+    """The ``?digit=`` of a shared link, when it is a digit 0-9."""
+    text = st.query_params.get("digit", "")
+    return int(text) if text in tuple("0123456789") else None
+
+
 def init_session() -> None:
-    """Put the shared defaults into ``st.session_state`` (only where missing)."""
+    """Put the shared defaults into ``st.session_state`` (only where missing).
+
+    A shared link's ``?digit=`` picks the detector's digit for a new session.
+    """
+    if "target_digit" not in st.session_state:
+        digit = _url_digit()
+        if digit is not None:
+            st.session_state["target_digit"] = digit
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value
@@ -112,11 +127,18 @@ def shared_digit(key: str) -> int:
     return st.session_state["target_digit"]
 
 
-def digit_picker(key: str, *, help: str) -> None:
-    """The "Is it a …?" selectbox; a choice becomes the shared digit."""
+def digit_picker(
+    key: str, *, help: str, on_change: Callable[[], None] | None = None
+) -> None:
+    """The "Is it a …?" selectbox; a choice becomes the shared digit.
+
+    ``on_change`` runs after that, for what else a new digit resets on a page.
+    """
 
     def remember() -> None:
         st.session_state["target_digit"] = st.session_state[key]
+        if on_change is not None:
+            on_change()
 
     st.selectbox("Is it a …?", list(range(10)), key=key, on_change=remember, help=help)
 
@@ -395,12 +417,13 @@ def get_threshold(default: float = 0.0) -> float:
     init_session()
     if "threshold" not in st.session_state:
         try:
-            from_url = float(st.query_params["threshold"])
+            from_url = float(st.query_params["threshold"].replace(",", ""))
         except (KeyError, ValueError):
             return default
         if not math.isfinite(from_url):  # "nan" or "inf" typed into the URL
             return default
         st.session_state["threshold"] = from_url
+        st.session_state["threshold_digit"] = _url_digit()
     return float(st.session_state["threshold"])
 
 
@@ -435,9 +458,22 @@ def set_detector_threshold(value: float, *, target_digit: int) -> None:
     """
     st.session_state["threshold"] = float(value)
     st.session_state["threshold_digit"] = int(target_digit)
-    text = f"{value:.6g}"
-    if st.query_params.get("threshold") != text:
-        st.query_params["threshold"] = text
+    shown = {"digit": str(int(target_digit)), "threshold": url_number(value)}
+    for name, text in shown.items():
+        if st.query_params.get(name) != text:
+            st.query_params[name] = text
+
+
+def url_number(value: float) -> str:
+    """A threshold for the address bar: plain digits, never ``1.2e+04``.
+
+    The shortest text that reads back as the same float, so a shared link opens
+    at exactly the same threshold.
+
+    >>> url_number(3370.0194991439557), url_number(-66922.0), url_number(1e-7)
+    ('3370.0194991439557', '-66922', '0.0000001')
+    """
+    return np.format_float_positional(float(value), trim="-")
 
 
 def detector_threshold(
@@ -453,8 +489,9 @@ def detector_threshold(
     digit at its own 90 %-precision threshold.
     """
     init_session()
-    owner = st.session_state.get("threshold_digit")
-    value = get_threshold(default) if owner in (None, target_digit) else default
+    value = get_threshold(default)
+    if st.session_state.get("threshold_digit") not in (None, target_digit):
+        value = default
     if not abs(value) < float("inf"):  # NaN or infinite, from a hand-made URL
         value = default
     if share:
