@@ -16,6 +16,8 @@ from numpy.typing import ArrayLike
 __all__ = [
     "BOOK_CELL",
     "CellDigits",
+    "CellSummary",
+    "summarize_cell",
     "cell_digits",
     "cell_indices",
     "default_cell",
@@ -166,3 +168,69 @@ def default_cell(
     )
     a, p = pairs[counts.argmax()]
     return int(a), int(p)
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """What one cell says about its row: how big it is and what else goes wrong.
+
+    Attributes
+    ----------
+    actual, predicted : int
+        The cell.
+    count : int
+        Digits in the cell.
+    actual_total : int
+        Digits of class ``actual`` (the row's sum).
+    top_error : int or None
+        The class that ``actual`` digits are most often mistaken for; None when
+        every one of them was read right.
+    top_error_count : int
+        How many were mistaken for it.
+    """
+
+    actual: int
+    predicted: int
+    count: int
+    actual_total: int
+    top_error: int | None
+    top_error_count: int
+
+    @property
+    def share(self) -> float:
+        """The cell's share of its row (0 for an empty row)."""
+        return self.count / self.actual_total if self.actual_total else 0.0
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the cell is off the diagonal."""
+        return self.actual != self.predicted
+
+
+def summarize_cell(
+    y_true: ArrayLike, y_pred: ArrayLike, *, actual: int, predicted: int
+) -> CellSummary:
+    """Count a cell and its row's most frequent error.
+
+    Examples
+    --------
+    >>> s = summarize_cell([3, 3, 3, 3, 5], [3, 5, 8, 8, 5], actual=3, predicted=5)
+    >>> s.count, s.actual_total, s.top_error, s.top_error_count, s.share
+    (1, 4, 8, 2, 0.25)
+    """
+    y_true_, y_pred_ = _labels(y_true, y_pred)
+    row = y_pred_[y_true_ == actual]
+    wrong = row[row != actual]
+    if wrong.size:
+        values, counts = np.unique(wrong, return_counts=True)
+        top, top_count = int(values[counts.argmax()]), int(counts.max())
+    else:
+        top, top_count = None, 0
+    return CellSummary(
+        actual=int(actual),
+        predicted=int(predicted),
+        count=int(np.sum(row == predicted)),
+        actual_total=int(row.size),
+        top_error=top,
+        top_error_count=top_count,
+    )

@@ -14,7 +14,8 @@ Two kinds of work never wait for each other:
   their estimated memory within ``memory_budget`` (a job too big for the budget
   runs alone). Queued jobs go by priority, then arrival: :data:`INTERACTIVE`
   (someone is waiting for it) before :data:`BACKGROUND` (the book's long runs,
-  shown when ready). A background job that reaches a checkpoint
+  shown when ready), and background jobs never take the last worker. A
+  background job that reaches a checkpoint
   (:meth:`Job.checkpoint`, between two folds) gives its place to waiting
   interactive jobs and resumes after them.
 
@@ -272,6 +273,12 @@ class Scheduler:
     def _fits(self, job: Job) -> bool:
         if len(self._running) >= self.heavy_workers:
             return False
+        if job.priority == BACKGROUND and self.heavy_workers > 1:
+            # Background work never takes the last worker: someone who comes
+            # to a page and waits always finds one free.
+            background = sum(j.priority == BACKGROUND for j in self._running)
+            if background >= self.heavy_workers - 1:
+                return False
         used = sum(j.memory for j in self._running)
         return not self._running or used + job.memory <= self.memory_budget
 

@@ -112,6 +112,21 @@ def test_a_background_job_gives_way_at_its_checkpoint() -> None:
     assert order == ["fold 1", "click", "fold 2"]
 
 
+def test_background_work_leaves_a_worker_free() -> None:
+    scheduler = Scheduler(heavy_workers=2)
+    release = threading.Event()
+    started: list[str] = []
+    for name in ("book raw", "book scaled"):
+        scheduler.submit(
+            name, _blocking(started, name, release), heavy=True, priority=BACKGROUND
+        )
+    click = scheduler.submit("click", lambda job: "at once", heavy=True)
+    assert click.result(WAIT) == "at once"
+    assert started == ["book raw"]  # the second book run waits for the first
+    release.set()
+    scheduler.get("book scaled").result(WAIT)
+
+
 def test_asking_for_a_queued_background_job_moves_it_up() -> None:
     scheduler = Scheduler(heavy_workers=1)
     release = threading.Event()
