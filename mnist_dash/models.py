@@ -309,7 +309,7 @@ MODELS: dict[str, ModelSpec] = {
             "once",
             augment=True,
             stored=False,
-            bytes_per_row=5 * (784 + 784 * 4),
+            bytes_per_row=784 + 784 * 4,
         ),
         ModelSpec(
             "mlp",

@@ -150,19 +150,34 @@ with answers_col:
         f"digits says about this data's first digit, a {label}."
     )
     names = ("sgd", "sgd_averaged", "random_forest")
+    source = ui.data_source()
+    # On full MNIST the three fits take a while: started by a click, unless
+    # they are stored already or were asked for on this server before.
+    quick = len(dataset.y_train) <= 10_000 or all(
+        ui.job("model", source, name, digit) is not None
+        or models.is_stored(
+            name, dataset.X_train, dataset.y_train, target_digit=digit
+        )
+        for name in names
+    )
+    asked = quick or st.button(
+        f"Train the three {digit}-detectors on every training digit",
+        key="binary_train_detectors",
+    )
     detectors = {
-        name: ui.get_model(name, target_digit=digit, wait=3.0) for name in names
+        name: ui.get_model(name, target_digit=digit, wait=3.0) if asked else None
+        for name in names
     }
     pending = [
         job
         for name, model in detectors.items()
-        if model is None and (job := ui.job("model", ui.data_source(), name, digit))
+        if model is None and (job := ui.job("model", source, name, digit))
     ]
     columns = st.columns(len(names))
     for column, (name, model) in zip(columns, detectors.items(), strict=True):
         spec = models.MODELS[name]
         if model is None:
-            column.metric(spec.label, "…", help="Still training; shown when ready.")
+            column.metric(spec.label, "…", help="Shown when trained.")
             continue
         one = example[None, :]
         answer = bool(model.predict(one)[0])
@@ -171,7 +186,8 @@ with answers_col:
         else:
             value = f"probability {float(model.predict_proba(one)[0, 1]):.2f}"
         column.metric(
-            spec.label, f"{'Yes' if answer else 'No'}, a {digit}", help=spec.call
+            f"{spec.label}: is it a {digit}?", "Yes" if answer else "No",
+            help=spec.call,
         )
         column.caption(value)
     if pending:

@@ -12,8 +12,9 @@ st.markdown(
     "chapter 3 of Aurélien Géron's *Hands-On Machine Learning*: a binary "
     '"is it a 5?" detector, cross-validation, the confusion matrix, precision, '
     "recall and F1, the precision/recall tradeoff, ROC curves, multiclass "
-    "classification and error analysis. Draw a digit on the **Draw** page and watch "
-    "a model read it."
+    "classification and error analysis. **Try first:** draw a digit on the "
+    "**Draw** page and watch a model read it; load full MNIST below to see the "
+    "book's own figures on every page."
 )
 
 st.header("Data")
@@ -55,16 +56,16 @@ if st.session_state.get("home_source_error"):
 dataset = ui.get_data()
 st.caption(dataset.description)
 
-counts_col, grid_col = st.columns([1, 2])
-with counts_col:
-    st.plotly_chart(
-        charts.class_counts_figure(charts.compute_class_counts(dataset.y_train)),
-        key="home_counts",
-    )
+grid_col, counts_col = st.columns([3, 1])
 with grid_col:
     st.plotly_chart(
         charts.digit_grid_figure(dataset.examples(6), columns=12),
         key="home_grid",
+    )
+with counts_col:
+    st.plotly_chart(
+        charts.class_counts_figure(charts.compute_class_counts(dataset.y_train)),
+        key="home_counts",
     )
 
 st.header("Train a model")
@@ -82,3 +83,12 @@ if train or ui.model_ready(spec.name):
         f"{accuracy:.2%}",
         help=f"On the {len(dataset.y_test):,} held-out digits of {dataset.name}.",
     )
+
+st.header("Where next")
+st.page_link("views/draw.py", label="Draw a digit and watch it read", icon="✏️")
+st.page_link(
+    "views/binary.py", label="The book's 5-detector, step by step", icon="🎯"
+)
+st.page_link(
+    "views/multiclass.py", label="All ten digits, and their errors", icon="🔢"
+)
