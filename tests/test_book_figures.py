@@ -1,0 +1,156 @@
+"""The book's figures, computed here at full scale, in the core and on the pages.
+
+Uses full MNIST from ``../shared/data/mnist`` (the same 70,000 digits, in the
+same order, as OpenML's ``mnist_784``): skipped, with the reason, where that
+folder is missing. The OpenML source is seeded from it offline, so the pages load
+full MNIST the way a user's download would give it. The cross-validations run
+once (about two minutes on two cores) and are kept in the test run's cache
+folder, from which the pages then read them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import (
+    confusion_matrix,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+from streamlit.testing.v1 import AppTest
+
+from mnist_dash import book, charts, data, evaluation, models, ui
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+FULL = ROOT.parent / "shared" / "data" / "mnist"
+F = book.FIGURES
+
+pytestmark = pytest.mark.skipif(
+    not (FULL / "train-images-idx3-ubyte.gz").is_file(),
+    reason=f"full MNIST is not in {FULL}",
+)
+
+
+@pytest.fixture(scope="module")
+def full() -> data.MnistData:
+    """Full MNIST from the folder; the OpenML cache seeded with the same digits."""
+    data.seed_openml_cache(FULL)
+    folder = data.load_mnist(FULL)
+    assert folder.is_book
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sgd_5(full: data.MnistData) -> evaluation.CrossValResult:
+    return evaluation.cross_validate_model(
+        "sgd", full.X_train, full.y_train, target_digit=5
+    )
+
+
+def test_cross_validate_model_gives_the_books_five_detector(
+    full: data.MnistData, sgd_5: evaluation.CrossValResult
+) -> None:
+    r = sgd_5
+    assert r.fold_accuracy.tolist() == list(F["binary_fold_accuracy"].value)
+    assert confusion_matrix(r.y_true, r.y_pred).tolist() == [
+        list(row) for row in F["binary_confusion"].value
+    ]
+    for name, score in (
+        ("precision", precision_score),
+        ("recall", recall_score),
+        ("f1", f1_score),
+    ):
+        assert round(score(r.y_true, r.y_pred), 4) == round(F[name].value, 4), name
+    curves = charts.compute_threshold_curves(r.y_true, r.scores)
+    threshold = charts.threshold_for_precision(curves, 0.90)
+    assert round(threshold, 4) == round(F["threshold_90"].value, 4)
+    at_90 = charts.metrics_at_threshold(curves, threshold)
+    assert round(at_90.recall, 4) == round(F["recall_at_90"].value, 4)
+    assert round(roc_auc_score(r.y_true, r.scores), 4) == round(F["auc_sgd"].value, 4)
+    dummy = evaluation.dummy_accuracy(full.y_train, target_digit=5)
+    assert dummy.tolist() == list(F["dummy_fold_accuracy"].value)
+
+
+def test_the_books_random_forest_auc(full: data.MnistData) -> None:
+    forest = evaluation.cross_validate_model(
+        "random_forest", full.X_train, full.y_train, target_digit=5
+    )
+    auc = roc_auc_score(forest.y_true, forest.scores)
+    assert round(auc, 4) == round(F["auc_forest"].value, 4)
+
+
+def _full_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.session_state["data_source"] = "openml"
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _book_rows(at: AppTest) -> dict[str, tuple[str, str, str]]:
+    """The page's book-versus-here table, by figure."""
+    (table,) = [t for t in at.dataframe if "Computed here" in t.value.columns]
+    return {
+        row["Figure"]: (row["The book (full MNIST)"], row["Computed here"], row[""])
+        for _, row in table.value.iterrows()
+    }
+
+
+def test_pages_show_the_books_figures_at_full_scale(
+    full: data.MnistData, sgd_5: evaluation.CrossValResult
+) -> None:
+    binary = _full_page("views/binary.py")
+    assert "full MNIST, split as in the book" in binary.caption[0].value
+    rows = _book_rows(binary)
+    assert len(rows) == 6
+    assert all(mark == "✅ same" for _, _, mark in rows.values()), rows
+    assert rows["cross_val_score, SGD"][1] == "[0.95035, 0.96035, 0.9604]"
+    assert rows["Confusion matrix [[TN, FP], [FN, TP]]"][1] == (
+        "[[53,892, 687], [1,891, 3,530]]"
+    )
+    shown = {m.label: m.value for m in binary.metric}
+    dummy = F["dummy_fold_accuracy"].value[0]
+    assert shown["Dummy that never says 5"] == f"{dummy:.2%}"
+    assert (shown["Precision"], shown["Recall"], shown["F1 score"]) == (
+        "83.71%",
+        "65.12%",
+        "73.25%",
+    )
+
+    tradeoff = _full_page("views/tradeoff.py")
+    shown = {m.label: m.value for m in tradeoff.metric}
+    assert (shown["Threshold"], shown["Precision"], shown["Recall"]) == (
+        "3,370",
+        "90.0%",
+        "48.0%",
+    )
+    assert tradeoff.slider(key="tradeoff_threshold").value == pytest.approx(
+        F["threshold_90"].value
+    )
+    # The link: the digit and the threshold in plain digits.
+    assert tradeoff.query_params["digit"] == "5"
+    assert tradeoff.query_params["threshold"] == "3370.0194991439557"
+    rows = _book_rows(tradeoff)
+    assert all(mark == "✅ same" for _, _, mark in rows.values()), rows
+
+    roc = _full_page("views/roc.py")
+    forest = ui.job("cv", "openml", "random_forest", 5)
+    if forest is not None:
+        forest.future.exception()  # the forest's run, left in the background
+        roc.run()
+    shown = {m.label: m.value for m in roc.metric}
+    sgd_label = models.MODELS["sgd"].label
+    forest_label = models.MODELS["random_forest"].label
+    assert (shown[f"AUC, {sgd_label}"], shown[f"AUC, {forest_label}"]) == (
+        "0.9605",
+        "0.9983",
+    )
+    rows = _book_rows(roc)
+    assert all(mark == "✅ same" for _, _, mark in rows.values()), rows
+    assert np.isclose(float(shown[f"AUC, {sgd_label}"]), F["auc_sgd"].value, atol=5e-5)
