@@ -460,7 +460,7 @@ def train_model(
         )
     key = model_key(name, X, y, target_digit=target_digit, random_state=random_state)
     with store.locked(key):
-        model = store.load_model(key)
+        model = store.load_model(key, expected_type=Pipeline)
         if model is not None:
             _report(progress, 1.0, f"{label} loaded from the cache folder")
             return model
