@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile
 
 import numpy as np
 
@@ -56,6 +55,7 @@ BOOK_DIGESTS = (
 OPENML_NAME = "mnist_784"
 #: Bump when the cached OpenML file's layout changes: older files are then rebuilt.
 _OPENML_CACHE_VERSION = 1
+_OPENML_KEY = f"openml-{OPENML_NAME}-v{_OPENML_CACHE_VERSION}"
 
 Fetcher = Callable[..., Any]
 Progress = Callable[[float, str], None]
@@ -179,17 +179,10 @@ def load_sample(*, test_size: int = 1000, random_state: int = SEED) -> MnistData
     )
 
 
-def _openml_cache_path() -> Path:
-    return (
-        store.cache_dir()
-        / "data"
-        / f"openml-{OPENML_NAME}-v{_OPENML_CACHE_VERSION}.npz"
-    )
-
-
 def openml_cached() -> bool:
-    """Whether full MNIST has already been downloaded into the cache folder."""
-    return _openml_cache_path().is_file()
+    """Whether full MNIST has already been downloaded (into the cache folder, or
+    into memory when the cache folder cannot be written)."""
+    return store.has_arrays(_OPENML_KEY, subfolder="data")
 
 
 def _split_openml(X: np.ndarray, y: np.ndarray) -> MnistData:
@@ -215,7 +208,7 @@ def _split_openml(X: np.ndarray, y: np.ndarray) -> MnistData:
             "60,000 digits for training, in their original order, and the last "
             "10,000 as the test set."
         ),
-        key=f"openml-{OPENML_NAME}-v{_OPENML_CACHE_VERSION}",
+        key=_OPENML_KEY,
         is_book=is_book_split(**parts),
     )
 
@@ -246,7 +239,9 @@ def load_openml(
     The first download is decoded once and saved as a compressed uint8 ``.npz``
     in the cache folder (see :func:`mnist_dash.store.cache_dir`), written to a
     temporary file and renamed, so an interrupted download never leaves a broken
-    cache. Later loads read that file. A corrupt cache file is rebuilt.
+    cache. Later loads read that file. A corrupt cache file is rebuilt. When the
+    cache folder cannot be written, the download is kept in memory and nothing is
+    written anywhere.
 
     Parameters
     ----------
@@ -263,18 +258,16 @@ def load_openml(
         When OpenML cannot be reached or sends something that is not MNIST. The
         message says what happened; the sample still works.
     """
-    path = _openml_cache_path()
-    if path.is_file():
+    if openml_cached():
         _report(progress, 0.1, "Reading full MNIST from the cache folder")
+        cached = store.load_arrays(_OPENML_KEY, subfolder="data") or {}
         try:
-            with np.load(path, allow_pickle=False) as cached:
-                X, y = cached["X"], cached["y"]
-            data = _split_openml(X, y)
+            data = _split_openml(cached["X"], cached["y"])
+        except (KeyError, DataSourceError):
+            pass  # unreadable or foreign: fetched again, and the file replaced
+        else:
             _report(progress, 1.0, "Full MNIST loaded from the cache folder")
             return data
-        except (OSError, ValueError, KeyError, EOFError, BadZipFile, DataSourceError):
-            # A truncated or foreign file: fetch again rather than crash.
-            path.unlink(missing_ok=True)
 
     _report(progress, 0.0, "Downloading full MNIST from OpenML (about 15 MB)")
     fetch = fetcher if fetcher is not None else _fetch_openml
@@ -291,8 +284,16 @@ def load_openml(
     _report(progress, 0.8, "Decoding and caching full MNIST")
     X, y = _decode_openml(bunch)
     data = _split_openml(X, y)
-    store.atomic_write(path, lambda f: np.savez_compressed(f, X=X, y=y))
-    _report(progress, 1.0, "Full MNIST downloaded and cached")
+    stored = store.save_arrays(
+        _OPENML_KEY, {"X": X, "y": y}, subfolder="data", compress=True
+    )
+    _report(
+        progress,
+        1.0,
+        "Full MNIST downloaded and cached"
+        if stored
+        else "Full MNIST downloaded (kept in memory: the cache folder is not usable)",
+    )
     return data
 
 
@@ -304,15 +305,19 @@ def _fetch_openml(name: str, *, timeout: float, **kwargs: Any) -> Any:
 
     from sklearn.datasets import fetch_openml
 
+    # OpenML's raw download is kept beside ours, unless nothing may be written.
+    where = store.status()
+    if where.writable:
+        kwargs.update(data_home=str(where.path / "openml"))
+    else:
+        kwargs.update(cache=False)
     # fetch_openml has no timeout of its own; urllib honours the socket default,
     # which is process-wide: one download at a time sets and restores it.
     with _socket_timeout_lock:
         previous = socket.getdefaulttimeout()
         socket.setdefaulttimeout(timeout)
         try:
-            return fetch_openml(
-                name, data_home=str(store.cache_dir() / "openml"), **kwargs
-            )
+            return fetch_openml(name, **kwargs)
         finally:
             socket.setdefaulttimeout(previous)
 

@@ -7,10 +7,11 @@ import struct
 from pathlib import Path
 from types import SimpleNamespace
 
+import _cache_folders
 import numpy as np
 import pytest
 
-from mnist_dash import data
+from mnist_dash import data, store
 
 
 @pytest.fixture
@@ -216,3 +217,50 @@ def test_corrupt_cache_is_rebuilt(cache: Path) -> None:
     assert d.X_train.shape == (60000, 784)
     # And the rebuilt file is whole again.
     data.load_mnist("openml", fetcher=lambda *a, **k: pytest.fail("refetched"))
+
+
+def test_openml_with_no_usable_cache_folder_downloads_into_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watched = _cache_folders.make("a file", tmp_path, monkeypatch)
+    before = _cache_folders.tree(watched)
+    calls: list[dict] = []
+    messages: list[str] = []
+    d = data.load_mnist(
+        "openml",
+        fetcher=_fake_openml(calls),
+        progress=lambda f, m: messages.append(m),
+    )
+    assert d.X_train.shape == (60000, 784)
+    assert "kept in memory" in messages[-1]
+    assert data.openml_cached()  # for the rest of this process
+    data.load_mnist("openml", fetcher=lambda *a, **k: pytest.fail("refetched"))
+    assert len(calls) == 1
+    assert _cache_folders.tree(watched) == before
+
+
+@pytest.mark.parametrize("usable", [True, False])
+def test_openml_raw_download_is_cached_only_where_it_may_be(
+    usable: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sklearn's own download cache: in the cache folder, or nowhere at all."""
+    import sklearn.datasets
+
+    if usable:
+        monkeypatch.setenv("MNIST_DASH_HOME", str(tmp_path / "cache"))
+    else:
+        _cache_folders.make("under a file", tmp_path, monkeypatch)
+    seen: dict = {}
+
+    def fetch_openml(name: str, **kwargs: object) -> None:
+        seen.update(kwargs)
+        raise OSError("offline")
+
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", fetch_openml)
+    with pytest.raises(data.DataSourceError, match="offline"):
+        data.load_openml()
+    if usable:
+        assert seen["data_home"] == str(store.cache_dir() / "openml")
+        assert "cache" not in seen
+    else:
+        assert seen["cache"] is False and "data_home" not in seen
