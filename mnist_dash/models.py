@@ -409,6 +409,23 @@ def model_file(name: str, X: np.ndarray, y: np.ndarray, **kwargs: Any) -> Path |
     return store.model_path(model_key(name, X, y, **kwargs))
 
 
+def _check_classes(targets: np.ndarray, target_digit: int | None) -> None:
+    """Refuse, with a clear message, what scikit-learn would refuse with a traceback."""
+    classes = np.unique(targets)
+    if len(classes) == 0:
+        raise ValueError("cannot train a classifier on an empty training set")
+    if len(classes) == 1:
+        one = (
+            classes[0]
+            if target_digit is None
+            else f"{'' if classes[0] else 'not '}a {target_digit}"
+        )
+        raise ValueError(
+            f"cannot train a classifier on {len(targets):,} digits that are all of "
+            f"one class ({one}): it needs at least two classes"
+        )
+
+
 def train_model(
     name: str,
     X: np.ndarray,
@@ -445,9 +462,16 @@ def train_model(
     -------
     Pipeline
         The fitted model; ``predict`` takes pixels as ``X`` did.
+
+    Raises
+    ------
+    ValueError
+        For an unknown model, a target digit outside 0-9, or a training set
+        with fewer than two classes.
     """
     spec = _spec(name)
     targets = targets_for(y, target_digit)
+    _check_classes(targets, target_digit)
     label = describe(name, target_digit=target_digit)
     if not (cache and spec.persisted):
         return fit_spec(

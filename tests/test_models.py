@@ -181,3 +181,23 @@ def test_a_bad_signing_key_is_replaced_not_trusted(
     models.train_model("sgd", X, y, progress=lambda f, m: events.append(m))
     assert "loaded" not in events[-1]  # the old signature no longer holds
     assert len((cache / "secret.key").read_bytes()) == 32
+
+
+@pytest.mark.parametrize(
+    ("rows", "target_digit", "message"),
+    [
+        (slice(0, 0), None, "cannot train a classifier on an empty training set"),
+        ("threes", None, r"all of one class \(3\): it needs at least two classes"),
+        ("threes", 3, r"all of one class \(a 3\)"),
+        ("threes", 5, r"all of one class \(not a 5\)"),
+    ],
+)
+def test_a_training_set_without_two_classes_is_a_clear_error(
+    sample: data.MnistData, rows: object, target_digit: int | None, message: str
+) -> None:
+    if rows == "threes":
+        rows = sample.y_train == 3
+    X, y = sample.X_train[rows], sample.y_train[rows]
+    for cache in (False, True):
+        with pytest.raises(ValueError, match=message):
+            models.train_model("sgd", X, y, target_digit=target_digit, cache=cache)
