@@ -1,6 +1,9 @@
 """Command line: ``python -m mnist_dash train|evaluate|predict ...``.
 
-It calls the same functions as the pages, and shares their cache folder.
+It calls the same functions as the pages, and shares their cache folder. When that
+folder cannot be used it says so in one line (``note: ...``) and works in memory.
+A failure is one line on stderr (``error: ...``), never a traceback: exit code 1,
+or 2 for bad arguments.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from mnist_dash import data, evaluation, models
+from mnist_dash import data, evaluation, models, store
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -24,6 +27,16 @@ def _digit(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a digit 0-9") from None
     if not 0 <= value <= 9:
         raise argparse.ArgumentTypeError(f"{value} is not a digit 0-9")
+    return value
+
+
+def _folds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{value} is fewer than 2 folds")
     return value
 
 
@@ -72,7 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="cross-validated accuracy (cv=3), like the book's cross_val_score",
     )
     common(evaluate)
-    evaluate.add_argument("--cv", type=int, default=3, help="number of folds (≥ 2)")
+    evaluate.add_argument(
+        "--cv",
+        type=_folds,
+        default=3,
+        help="number of folds: 2 up to the digits of the rarest class",
+    )
 
     predict = commands.add_parser(
         "predict", help="read the digit in image files (any size, either polarity)"
@@ -117,17 +135,21 @@ def _train(args: argparse.Namespace) -> int:
     )
     if path is None:
         print("not stored: fitting it again is as quick as loading a copy")
-    else:
+    elif store.status().readable and path.is_file():
         print(f"stored in {path}")
+    else:
+        print("not stored: the cache folder cannot be written")
     return EXIT_OK
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    if args.cv < 2:
-        print("error: --cv must be at least 2", file=sys.stderr)
-        return EXIT_USAGE
     progress = None if args.quiet else _stderr_progress
     dataset = data.load_mnist(args.data, progress=progress)
+    try:
+        evaluation.check_cv(args.cv, dataset.y_train, target_digit=args.target_digit)
+    except ValueError as error:
+        print(f"error: --cv: {error}", file=sys.stderr)
+        return EXIT_USAGE
     result = evaluation.cross_validate_model(
         args.model,
         dataset.X_train,
@@ -187,12 +209,20 @@ def _predict(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    note = store.problem()
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict}
     try:
         return handlers[args.command](args)
-    except data.DataSourceError as error:
+    except (data.DataSourceError, store.LockTimeout, ValueError) as error:
+        # ValueError: what the core refuses, say a detector for a digit the
+        # training set does not hold.
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        if store.problem() not in (None, note):  # a write failed on the way
+            print(f"note: {store.problem()}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import struct
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile
 
 import numpy as np
 
@@ -57,13 +58,20 @@ BOOK_DIGESTS = (
 OPENML_NAME = "mnist_784"
 #: Bump when the cached OpenML file's layout changes: older files are then rebuilt.
 _OPENML_CACHE_VERSION = 1
+_OPENML_KEY = f"openml-{OPENML_NAME}-v{_OPENML_CACHE_VERSION}"
+#: Digits of each class a training set needs: the pages cross-validate with 3 folds.
+MIN_DIGITS_PER_CLASS = 3
+#: The most data one IDX file may declare, checked before it is read: full MNIST's
+#: training images are 47 MB, EMNIST's largest file 547 MB.
+IDX_MAX_BYTES = 1 << 30
 
 Fetcher = Callable[..., Any]
 Progress = Callable[[float, str], None]
 
 
 class DataSourceError(RuntimeError):
-    """A data source could not be loaded (no network, bad payload, bad files)."""
+    """A data source could not be loaded (no network, bad payload, bad files), or
+    what it holds is not MNIST digits the app can learn from."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +96,13 @@ class MnistData:
         (``X[:60000]`` for training in the original order, ``X[60000:]`` for
         testing), checked digit by digit against a digest of that split. Pages
         compare their figures with the book's only when this is true.
+
+    Raises
+    ------
+    DataSourceError
+        When the arrays are not that (wrong shape or type, labels outside 0-9, an
+        empty test set), or the training set has fewer than two classes or fewer
+        than :data:`MIN_DIGITS_PER_CLASS` digits of one of its classes.
     """
 
     X_train: np.ndarray = field(repr=False)
@@ -101,20 +116,38 @@ class MnistData:
 
     def __post_init__(self) -> None:
         for X, y, part in (
-            (self.X_train, self.y_train, "train"),
+            (self.X_train, self.y_train, "training"),
             (self.X_test, self.y_test, "test"),
         ):
             if X.ndim != 2 or X.shape[1] != 784 or X.dtype != np.uint8:
-                raise ValueError(
+                raise DataSourceError(
                     f"{part} images must be uint8 of shape (n, 784), "
                     f"got {X.dtype} {X.shape}"
                 )
             if y.shape != (X.shape[0],):
-                raise ValueError(
+                raise DataSourceError(
                     f"{part} labels must have shape ({X.shape[0]},), got {y.shape}"
                 )
+            if y.dtype.kind not in "iu" or (y.size and (y.min() < 0 or y.max() > 9)):
+                raise DataSourceError(f"{part} labels must be digits 0-9")
             for array in (X, y):
                 array.setflags(write=False)
+        if not len(self.y_test):
+            raise DataSourceError("the test set is empty")
+        counts = self.class_counts
+        held = np.flatnonzero(counts)
+        if len(held) < 2:
+            raise DataSourceError(
+                "the training set must hold digits of at least two classes; it holds "
+                + (f"only {held[0]}s" if len(held) else "none")
+            )
+        rarest = held[counts[held].argmin()]
+        if counts[rarest] < MIN_DIGITS_PER_CLASS:
+            raise DataSourceError(
+                f"the training set has only {counts[rarest]} digit(s) of class "
+                f"{rarest}; each class it holds needs at least {MIN_DIGITS_PER_CLASS} "
+                f"for {MIN_DIGITS_PER_CLASS}-fold cross-validation"
+            )
 
     @property
     def class_counts(self) -> np.ndarray:
@@ -143,6 +176,66 @@ def is_book_split(
         digest.update(np.ascontiguousarray(y, dtype=np.uint8).data)
         digests.append(digest.hexdigest())
     return tuple(digests) == BOOK_DIGESTS
+
+
+#: Elements checked at a time: full MNIST as float64 is 440 MB, and checking it
+#: needs no temporary array of that size.
+_CHECK_BLOCK = 1 << 22
+
+
+def _check_whole_numbers(
+    values: np.ndarray, *, high: int, what: str, where: str
+) -> None:
+    """Refuse NaN, infinities, fractions and values outside ``0..high``."""
+    flat = values.reshape(-1)
+    for start in range(0, flat.size, _CHECK_BLOCK):
+        block = flat[start : start + _CHECK_BLOCK]
+        if block.dtype.kind == "f":
+            if not np.isfinite(block).all():
+                raise DataSourceError(f"{where}: some {what} are NaN or infinite")
+            if (block != np.floor(block)).any():
+                raise DataSourceError(
+                    f"{where}: {what} must be whole numbers 0-{high}, found fractions"
+                )
+        outside = block[(block < 0) | (block > high)]
+        if outside.size:
+            raise DataSourceError(
+                f"{where}: {what} must be 0-{high}, found {outside[0]:g}"
+            )
+
+
+def _as_pixels(images: np.ndarray, *, where: str) -> np.ndarray:
+    """Images (28x28, or rows of 784) as uint8 rows, once checked to be pixels."""
+    if images.ndim == 3 and images.shape[1:] == (28, 28):
+        images = images.reshape(len(images), 784)
+    if images.ndim != 2 or images.shape[1] != 784:
+        raise DataSourceError(
+            f"{where} holds an array of shape {images.shape}, not 28x28 images"
+        )
+    if images.dtype == np.uint8:
+        return images
+    if images.dtype.kind not in "iuf":
+        raise DataSourceError(f"{where}: pixels must be numbers, not {images.dtype}")
+    _check_whole_numbers(images, high=255, what="pixel values", where=where)
+    return images.astype(np.uint8)
+
+
+def _as_labels(labels: np.ndarray, *, where: str) -> np.ndarray:
+    """Labels (one per digit, 0-9, numbers or numeric text) as int64."""
+    if labels.ndim != 1:
+        raise DataSourceError(
+            f"{where} holds an array of shape {labels.shape}, not labels (one "
+            "number per digit)"
+        )
+    if labels.dtype.kind in "OSU":  # OpenML sends the digits as text
+        try:
+            labels = labels.astype(np.int64)
+        except (TypeError, ValueError):
+            raise DataSourceError(f"{where}: labels must be digits 0-9") from None
+    if labels.dtype.kind not in "iuf":
+        raise DataSourceError(f"{where}: labels must be numbers, not {labels.dtype}")
+    _check_whole_numbers(labels, high=9, what="labels", where=where)
+    return labels.astype(np.int64)
 
 
 def _report(progress: Progress | None, fraction: float, message: str) -> None:
@@ -180,17 +273,10 @@ def load_sample(*, test_size: int = 1000, random_state: int = SEED) -> MnistData
     )
 
 
-def _openml_cache_path() -> Path:
-    return (
-        store.cache_dir()
-        / "data"
-        / f"openml-{OPENML_NAME}-v{_OPENML_CACHE_VERSION}.npz"
-    )
-
-
 def openml_cached() -> bool:
-    """Whether full MNIST has already been downloaded into the cache folder."""
-    return _openml_cache_path().is_file()
+    """Whether full MNIST has already been downloaded (into the cache folder, or
+    into memory when the cache folder cannot be written)."""
+    return store.has_arrays(_OPENML_KEY, subfolder="data")
 
 
 def _split_openml(X: np.ndarray, y: np.ndarray) -> MnistData:
@@ -216,7 +302,7 @@ def _split_openml(X: np.ndarray, y: np.ndarray) -> MnistData:
             "60,000 digits for training, in their original order, and the last "
             "10,000 as the test set."
         ),
-        key=f"openml-{OPENML_NAME}-v{_OPENML_CACHE_VERSION}",
+        key=_OPENML_KEY,
         is_book=is_book_split(**parts),
     )
 
@@ -225,15 +311,11 @@ def _decode_openml(bunch: Any) -> tuple[np.ndarray, np.ndarray]:
     try:
         X = np.asarray(bunch.data if hasattr(bunch, "data") else bunch[0])
         y = np.asarray(bunch.target if hasattr(bunch, "target") else bunch[1])
-        if X.size and (np.nanmin(X) < 0 or np.nanmax(X) > 255):
-            raise ValueError("pixel values outside 0-255")
-        X = X.astype(np.uint8)
-        y = y.astype(np.int64)
-    except (AttributeError, IndexError, TypeError, ValueError) as error:
+        return _as_pixels(X, where="OpenML"), _as_labels(y, where="OpenML")
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
         raise DataSourceError(f"OpenML sent data that is not MNIST: {error}") from error
-    if y.size and (y.min() < 0 or y.max() > 9):
-        raise DataSourceError("OpenML sent labels outside 0-9")
-    return X, y
+    except DataSourceError as error:
+        raise DataSourceError(f"OpenML sent data that is not MNIST: {error}") from error
 
 
 def load_openml(
@@ -247,7 +329,9 @@ def load_openml(
     The first download is decoded once and saved as a compressed uint8 ``.npz``
     in the cache folder (see :func:`mnist_dash.store.cache_dir`), written to a
     temporary file and renamed, so an interrupted download never leaves a broken
-    cache. Later loads read that file. A corrupt cache file is rebuilt.
+    cache. Later loads read that file. A corrupt cache file is rebuilt. When the
+    cache folder cannot be written, the download is kept in memory and nothing is
+    written anywhere.
 
     Parameters
     ----------
@@ -264,18 +348,16 @@ def load_openml(
         When OpenML cannot be reached or sends something that is not MNIST. The
         message says what happened; the sample still works.
     """
-    path = _openml_cache_path()
-    if path.is_file():
+    if openml_cached():
         _report(progress, 0.1, "Reading full MNIST from the cache folder")
+        cached = store.load_arrays(_OPENML_KEY, subfolder="data") or {}
         try:
-            with np.load(path, allow_pickle=False) as cached:
-                X, y = cached["X"], cached["y"]
-            data = _split_openml(X, y)
+            data = _split_openml(cached["X"], cached["y"])
+        except (KeyError, DataSourceError):
+            pass  # unreadable or foreign: fetched again, and the file replaced
+        else:
             _report(progress, 1.0, "Full MNIST loaded from the cache folder")
             return data
-        except (OSError, ValueError, KeyError, EOFError, BadZipFile, DataSourceError):
-            # A truncated or foreign file: fetch again rather than crash.
-            path.unlink(missing_ok=True)
 
     _report(progress, 0.0, "Downloading full MNIST from OpenML (about 15 MB)")
     fetch = fetcher if fetcher is not None else _fetch_openml
@@ -292,8 +374,16 @@ def load_openml(
     _report(progress, 0.8, "Decoding and caching full MNIST")
     X, y = _decode_openml(bunch)
     data = _split_openml(X, y)
-    store.atomic_write(path, lambda f: np.savez_compressed(f, X=X, y=y))
-    _report(progress, 1.0, "Full MNIST downloaded and cached")
+    stored = store.save_arrays(
+        _OPENML_KEY, {"X": X, "y": y}, subfolder="data", compress=True
+    )
+    _report(
+        progress,
+        1.0,
+        "Full MNIST downloaded and cached"
+        if stored
+        else "Full MNIST downloaded (kept in memory: the cache folder is not usable)",
+    )
     return data
 
 
@@ -315,9 +405,7 @@ def seed_openml_cache(folder: str | os.PathLike[str]) -> MnistData:
         raise DataSourceError(f"{folder} does not hold MNIST's 70,000 digits")
     X = np.concatenate([full.X_train, full.X_test])
     y = np.concatenate([full.y_train, full.y_test])
-    store.atomic_write(
-        _openml_cache_path(), lambda f: np.savez_compressed(f, X=X, y=y)
-    )
+    store.save_arrays(_OPENML_KEY, {"X": X, "y": y}, subfolder="data", compress=True)
     return _split_openml(X, y)
 
 
@@ -329,15 +417,19 @@ def _fetch_openml(name: str, *, timeout: float, **kwargs: Any) -> Any:
 
     from sklearn.datasets import fetch_openml
 
+    # OpenML's raw download is kept beside ours, unless nothing may be written.
+    where = store.status()
+    if where.writable:
+        kwargs.update(data_home=str(where.path / "openml"))
+    else:
+        kwargs.update(cache=False)
     # fetch_openml has no timeout of its own; urllib honours the socket default,
     # which is process-wide: one download at a time sets and restores it.
     with _socket_timeout_lock:
         previous = socket.getdefaulttimeout()
         socket.setdefaulttimeout(timeout)
         try:
-            return fetch_openml(
-                name, data_home=str(store.cache_dir() / "openml"), **kwargs
-            )
+            return fetch_openml(name, **kwargs)
         finally:
             socket.setdefaulttimeout(previous)
 
@@ -376,9 +468,14 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
                 raise DataSourceError(f"{path} is truncated (header)")
             shape = struct.unpack(f">{ndim}I", dims)
             dtype = np.dtype(_IDX_DTYPES[magic[2]])
-            expected = int(np.prod(shape)) * dtype.itemsize
+            expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+            if expected > IDX_MAX_BYTES:
+                raise DataSourceError(
+                    f"{path} declares an array of shape {shape} ({expected:,} "
+                    f"bytes), more than the {IDX_MAX_BYTES:,} bytes read here"
+                )
             body = f.read(expected + 1)
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:
         raise DataSourceError(f"Cannot read IDX file {path}: {error}") from error
     if len(body) != expected:
         raise DataSourceError(
@@ -407,7 +504,15 @@ def load_idx_folder(folder: str | os.PathLike[str]) -> MnistData:
 
     Expects ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
     ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each optionally
-    ending in ``.gz``.
+    ending in ``.gz``. Each file's header is checked before its body is read, and
+    the digits before they are used (see :class:`MnistData`).
+
+    Raises
+    ------
+    DataSourceError
+        A file is missing, is not IDX, declares more than :data:`IDX_MAX_BYTES`,
+        or holds something other than 28x28 images of 0-255 pixels and labels 0-9,
+        as many of one as of the other.
     """
     folder = Path(folder).expanduser()
     if not folder.is_dir():
@@ -419,14 +524,9 @@ def load_idx_folder(folder: str | os.PathLike[str]) -> MnistData:
         ("X_test", "t10k-images-idx3-ubyte"),
         ("y_test", "t10k-labels-idx1-ubyte"),
     ):
-        parts[part] = read_idx(_find_idx(folder, stem))
-    for part in ("X_train", "X_test"):
-        images = parts[part]
-        if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise DataSourceError(f"{part} images must be 28x28, got {images.shape}")
-        parts[part] = images.reshape(len(images), 784).astype(np.uint8, copy=False)
-    for part in ("y_train", "y_test"):
-        parts[part] = parts[part].astype(np.int64)
+        path = _find_idx(folder, stem)
+        check = _as_pixels if part.startswith("X") else _as_labels
+        parts[part] = check(read_idx(path), where=str(path))
     for images, labels in (("X_train", "y_train"), ("X_test", "y_test")):
         if len(parts[images]) != len(parts[labels]):
             raise DataSourceError(
@@ -437,22 +537,25 @@ def load_idx_folder(folder: str | os.PathLike[str]) -> MnistData:
     for part in ("X_train", "y_train", "X_test", "y_test"):
         digest.update(np.ascontiguousarray(parts[part]).data)
     is_book = is_book_split(**parts)
-    return MnistData(
-        **parts,
-        name="folder",
-        description=(
-            f"IDX files from {folder}: {len(parts['y_train']):,} training and "
-            f"{len(parts['y_test']):,} test digits"
-            + (
-                ", full MNIST split as in the book (training digits in their "
-                "original order)."
-                if is_book
-                else "."
-            )
-        ),
-        key=f"folder-{digest.hexdigest()[:16]}",
-        is_book=is_book,
-    )
+    try:
+        return MnistData(
+            **parts,
+            name="folder",
+            description=(
+                f"IDX files from {folder}: {len(parts['y_train']):,} training and "
+                f"{len(parts['y_test']):,} test digits"
+                + (
+                    ", full MNIST split as in the book (training digits in their "
+                    "original order)."
+                    if is_book
+                    else "."
+                )
+            ),
+            key=f"folder-{digest.hexdigest()[:16]}",
+            is_book=is_book,
+        )
+    except DataSourceError as error:
+        raise DataSourceError(f"IDX files in {folder}: {error}") from None
 
 
 def load_mnist(

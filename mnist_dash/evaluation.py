@@ -19,6 +19,7 @@ is done, so a run stopped half way (a restart) resumes at the next fold.
 
 from __future__ import annotations
 
+import numbers
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from mnist_dash.fitting import fit_with_progress, transform_in_place
 
 __all__ = [
     "CrossValResult",
+    "check_cv",
     "cross_validate_model",
     "dummy_accuracy",
     "fit_columnwise",
@@ -215,6 +217,41 @@ def _check_name(name: str) -> models.ModelSpec:
             f"Unknown model {name!r}; choose one of {', '.join(models.MODELS)}"
         )
     return spec
+def check_cv(cv: int, y: np.ndarray, *, target_digit: int | None = None) -> None:
+    """Refuse a number of folds that cannot each hold every class of ``y``.
+
+    Stratified folds need ``2 <= cv <=`` the count of the rarest class.
+
+    Raises
+    ------
+    ValueError
+        With a message that says which values would do.
+
+    Examples
+    --------
+    >>> check_cv(3, np.array([0, 0, 0, 1, 1, 1, 1]))
+    >>> check_cv(4, np.array([0, 0, 0, 1, 1, 1, 1]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: cv=4 is too many folds: ... only 3 digits of class 0, ...; use 2 to 3
+    """
+    if isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2:
+        raise ValueError(f"cv must be a whole number of folds, 2 or more; got {cv!r}")
+    targets = models.targets_for(y, target_digit)
+    labels, counts = np.unique(targets, return_counts=True)
+    if len(labels) < 2:
+        raise ValueError(
+            "cross-validation needs a training set with at least two classes"
+        )
+    if cv > counts.min():
+        rarest = labels[counts.argmin()]
+        if target_digit is not None:
+            rarest = f"{'' if rarest else 'not '}{target_digit}"
+        raise ValueError(
+            f"cv={cv} is too many folds: the training set has only {counts.min()} "
+            f"digits of class {rarest}, and each fold needs one of each class; "
+            f"use 2 to {counts.min()}"
+        )
 
 
 def cross_validate_model(
@@ -240,7 +277,8 @@ def cross_validate_model(
     target_digit : int, optional
         Cross-validate the binary detector "is it a ``target_digit``?".
     cv : int
-        Number of stratified folds, as in ``cross_val_predict(..., cv=cv)``.
+        Number of stratified folds, as in ``cross_val_predict(..., cv=cv)``: 2 up
+        to the count of the rarest class (see :func:`check_cv`).
     progress : callable, optional
         ``progress(fraction, message)``.
     random_state : int
@@ -262,6 +300,7 @@ def cross_validate_model(
     ((600,), (3,))
     """
     spec = _check_name(name)
+    check_cv(cv, y, target_digit=target_digit)
     targets = models.targets_for(y, target_digit)
     key = _cv_key(
         name, X, y, target_digit=target_digit, cv=cv, random_state=random_state

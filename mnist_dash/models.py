@@ -500,6 +500,21 @@ def is_stored(
         name, X, y, target_digit=target_digit, random_state=random_state
     )
     return path is not None and path.is_file()
+def _check_classes(targets: np.ndarray, target_digit: int | None) -> None:
+    """Refuse, with a clear message, what scikit-learn would refuse with a traceback."""
+    classes = np.unique(targets)
+    if len(classes) == 0:
+        raise ValueError("cannot train a classifier on an empty training set")
+    if len(classes) == 1:
+        one = (
+            classes[0]
+            if target_digit is None
+            else f"{'' if classes[0] else 'not '}a {target_digit}"
+        )
+        raise ValueError(
+            f"cannot train a classifier on {len(targets):,} digits that are all of "
+            f"one class ({one}): it needs at least two classes"
+        )
 
 
 def train_model(
@@ -538,9 +553,16 @@ def train_model(
     -------
     Pipeline
         The fitted model; ``predict`` takes pixels as ``X`` did.
+
+    Raises
+    ------
+    ValueError
+        For an unknown model, a target digit outside 0-9, or a training set
+        with fewer than two classes.
     """
     spec = _spec(name)
     targets = targets_for(y, target_digit)
+    _check_classes(targets, target_digit)
     label = describe(name, target_digit=target_digit)
     if not (cache and spec.persisted):
         return fit_spec(
@@ -553,7 +575,7 @@ def train_model(
         )
     key = model_key(name, X, y, target_digit=target_digit, random_state=random_state)
     with store.locked(key):
-        model = store.load_model(key)
+        model = store.load_model(key, expected_type=Pipeline)
         if model is not None:
             _report(progress, 1.0, f"{label} loaded from the cache folder")
             return model

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import _cache_folders
 import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_dash import data
+from mnist_dash import data, store
 from mnist_dash.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,9 +71,27 @@ def test_bad_arguments_exit_2(
     assert "error" in capsys.readouterr().err
 
 
-def test_evaluate_bad_cv(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", "--cv", "1", "--quiet"]) == 2
-    assert "--cv must be at least 2" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("cv", "message"),
+    [
+        ("1", "1 is fewer than 2 folds"),
+        ("two", "'two' is not a number"),
+        # The sample's rarest class has 400 training digits.
+        ("4001", "cv=4001 is too many folds: .* use 2 to 400"),
+        ("401", "use 2 to 400"),
+    ],
+)
+def test_evaluate_bad_cv_is_one_line_and_exit_2(
+    cv: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(["evaluate", "--cv", cv, "--quiet"])
+    except SystemExit as exit_info:  # refused by the argument parser
+        code = exit_info.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert re.search(message, err.splitlines()[-1])
 
 
 def test_unknown_data_source_fails_clearly(capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,3 +161,98 @@ def test_predict_blank_image_reads_no_digit(
     assert main(["predict", str(blank), "--json", "--quiet", "--model", "knn"]) == 0
     line = json.loads(capsys.readouterr().out)
     assert line["digit"] is None and line["note"] == "no ink found"
+
+
+def _one_note(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("note: cache folder "), err
+    return lines[0]
+
+
+@pytest.mark.parametrize("kind", list(_cache_folders.KINDS))
+def test_a_bad_cache_folder_is_one_note_and_training_still_works(
+    kind: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    watched = _cache_folders.make(kind, tmp_path, monkeypatch)
+    before = _cache_folders.tree(watched)
+    try:
+        assert main(["train", "--model", "sgd_averaged", "--quiet"]) == 0
+    finally:
+        _cache_folders.restore(tmp_path)
+    captured = capsys.readouterr()
+    assert _cache_folders.KINDS[kind] in _one_note(captured.err)
+    assert "sgd_averaged on sample: test accuracy 0.8" in captured.out
+    assert "not stored: the cache folder cannot be written" in captured.out
+    assert _cache_folders.tree(watched) == before
+
+
+def test_every_command_works_without_a_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cache_folders.make("a file", tmp_path, monkeypatch)
+    assert main(["evaluate", "--model", "knn", "--quiet"]) == 0
+    assert "cross-validated accuracy 0.9" in capsys.readouterr().out
+    sample = data.load_mnist("sample")
+    image = _digit_png(tmp_path / "d.png", sample.X_test[2], dark_on_light=True)
+    assert main(["predict", str(image), "--quiet", "--model", "knn"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"{image}: ")
+    _one_note(captured.err)
+
+
+def test_a_write_failing_on_the_way_is_noted(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "atomic_write", full)
+    assert main(["train", "--model", "sgd_averaged", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "No space left on device" in _one_note(captured.err)
+    assert "not stored" in captured.out
+
+
+def test_a_busy_model_is_one_line_not_a_wait(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def busy(key: str, **kwargs: object) -> None:
+        raise store.LockTimeout(f"{key} is busy: gave up waiting")
+
+    monkeypatch.setattr(store, "locked", busy)
+    assert main(["train", "--model", "sgd_averaged", "--quiet"]) == 1
+    assert re.fullmatch(r"error: model-\w+ is busy: gave up waiting\n", (
+        capsys.readouterr().err
+    ))
+
+
+def test_a_detector_for_a_missing_digit_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = data.load_mnist("sample")
+    keep = sample.y_train != 7
+    folder = _idx_folder(tmp_path, sample.X_train[keep], sample.y_train[keep])
+    argv = ["train", "--data", str(folder), "--target-digit", "7", "--quiet"]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        "error: cannot train a classifier on 3,600 digits that are all of one "
+        "class (not a 7): it needs at least two classes\n"
+    )
+
+
+def _idx_folder(folder: Path, X: np.ndarray, y: np.ndarray) -> Path:
+    sample = data.load_mnist("sample")
+    for name, array in (
+        ("train-images-idx3-ubyte", X.reshape(-1, 28, 28)),
+        ("train-labels-idx1-ubyte", y.astype(np.uint8)),
+        ("t10k-images-idx3-ubyte", sample.X_test.reshape(-1, 28, 28)),
+        ("t10k-labels-idx1-ubyte", sample.y_test.astype(np.uint8)),
+    ):
+        header = bytes([0, 0, 8, array.ndim]) + b"".join(
+            n.to_bytes(4, "big") for n in array.shape
+        )
+        (folder / name).write_bytes(header + array.tobytes())
+    return folder

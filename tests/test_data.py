@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import gzip
-import struct
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import _cache_folders
+import _idx
 import numpy as np
 import pytest
 
-from mnist_dash import data
+from mnist_dash import data, store
+from mnist_dash.__main__ import main
 
 
 @pytest.fixture
@@ -44,34 +47,16 @@ def test_examples_per_class() -> None:
     assert examples.shape == (30, 784)
 
 
-def _write_idx(path: Path, array: np.ndarray, *, compress: bool) -> None:
-    header = bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    payload = header + array.astype(np.uint8).tobytes()
-    if compress:
-        path = path.with_name(path.name + ".gz")
-        path.write_bytes(gzip.compress(payload))
-    else:
-        path.write_bytes(payload)
-
-
 @pytest.mark.parametrize("compress", [True, False])
 def test_idx_folder(tmp_path: Path, compress: bool) -> None:
     sample = data.load_mnist("sample")
-    _write_idx(
-        tmp_path / "train-images-idx3-ubyte",
-        sample.X_train[:300].reshape(-1, 28, 28),
+    _idx.idx_folder(
+        tmp_path,
+        sample.X_train[:300],
+        sample.y_train[:300].astype(np.uint8),
+        sample.X_test[:50],
+        sample.y_test[:50].astype(np.uint8),
         compress=compress,
-    )
-    _write_idx(
-        tmp_path / "train-labels-idx1-ubyte", sample.y_train[:300], compress=compress
-    )
-    _write_idx(
-        tmp_path / "t10k-images-idx3-ubyte",
-        sample.X_test[:50].reshape(-1, 28, 28),
-        compress=compress,
-    )
-    _write_idx(
-        tmp_path / "t10k-labels-idx1-ubyte", sample.y_test[:50], compress=compress
     )
     d = data.load_mnist(tmp_path)
     assert d.name == "folder"
@@ -216,3 +201,196 @@ def test_corrupt_cache_is_rebuilt(cache: Path) -> None:
     assert d.X_train.shape == (60000, 784)
     # And the rebuilt file is whole again.
     data.load_mnist("openml", fetcher=lambda *a, **k: pytest.fail("refetched"))
+
+
+def _with(part: str, change):
+    """A bad-folder case: the sample's first digits with one part changed."""
+
+    def make(folder: Path) -> None:
+        sample = data.load_mnist("sample")
+        parts = {
+            "X_train": sample.X_train[:300],
+            "y_train": sample.y_train[:300].astype(np.uint8),
+            "X_test": sample.X_test[:50],
+            "y_test": sample.y_test[:50].astype(np.uint8),
+        }
+        parts[part] = change(parts)
+        _idx.idx_folder(folder, **parts)
+
+    return make
+
+
+def _file(name: str, payload: bytes):
+    """A bad-folder case: a good folder with one file replaced by ``payload``."""
+
+    def make(folder: Path) -> None:
+        _with("y_test", lambda p: p["y_test"])(folder)
+        (folder / name.removesuffix(".gz")).unlink()
+        (folder / name).write_bytes(payload)
+
+    return make
+
+
+def _set(array: np.ndarray, index: tuple, value: float, dtype=None) -> np.ndarray:
+    array = array.astype(dtype or array.dtype)
+    array[index] = value
+    return array
+
+
+def _only_two_sevens(parts: dict) -> np.ndarray:
+    sevens = np.flatnonzero(parts["y_train"] == 7)
+    parts["X_train"] = np.delete(parts["X_train"], sevens[2:], axis=0)
+    return np.delete(parts["y_train"], sevens[2:])
+
+
+BAD_DATA = {
+    "a header claiming 2**31 x 2**31 digits": (
+        _file("train-labels-idx1-ubyte", _idx.header(8, (2**31, 2**31)) + bytes(9)),
+        r"declares an array of shape \(2147483648, 2147483648\) \(4,611,686",
+    ),
+    "dimensions whose product overflows 64 bits": (
+        _file("train-images-idx3-ubyte", _idx.header(0x0E, (2**32 - 1,) * 3)),
+        r"declares an array of shape \(4294967295, 4294967295, 4294967295\)",
+    ),
+    "a corrupt gzip file": (
+        # A gzip header, then what is not deflate data: zlib.error, not an OSError.
+        _file("train-labels-idx1-ubyte.gz", gzip.compress(b"")[:10] + b"\xff" * 20),
+        r"Cannot read IDX file .*train-labels-idx1-ubyte\.gz: .*invalid block type",
+    ),
+    "a labels file holding images": (
+        _with("y_train", lambda p: p["X_train"].reshape(-1, 28, 28)),
+        r"train-labels-idx1-ubyte holds an array of shape \(300, 28, 28\), not labels",
+    ),
+    "an images file holding labels": (
+        _with("X_train", lambda p: p["y_train"]),
+        r"train-images-idx3-ubyte holds an array of shape \(300,\), not 28x28 images",
+    ),
+    "images that are not 28x28": (
+        _with("X_test", lambda p: p["X_test"].reshape(50, 16, 49)),
+        r"shape \(50, 16, 49\), not 28x28 images",
+    ),
+    "more labels than images": (
+        _with("y_train", lambda p: np.append(p["y_train"], 3).astype(np.uint8)),
+        "300 images but 301 labels",
+    ),
+    "a label above 9": (
+        _with("y_train", lambda p: _set(p["y_train"], (5,), 11)),
+        "labels must be 0-9, found 11",
+    ),
+    "a NaN label": (
+        _with("y_test", lambda p: _set(p["y_test"], (5,), np.nan, np.float32)),
+        "some labels are NaN or infinite",
+    ),
+    "a NaN pixel": (
+        _with("X_train", lambda p: _set(p["X_train"], (7, 300), np.nan, np.float64)),
+        "some pixel values are NaN or infinite",
+    ),
+    "a pixel above 255": (
+        _with("X_train", lambda p: _set(p["X_train"], (7, 300), 300, np.int16)),
+        "pixel values must be 0-255, found 300",
+    ),
+    "a negative pixel": (
+        _with("X_test", lambda p: _set(p["X_test"], (0, 0), -1, np.int8)),
+        "pixel values must be 0-255, found -1",
+    ),
+    "pixels scaled to 0-1": (
+        _with("X_train", lambda p: p["X_train"].astype(np.float32) / 255),
+        "pixel values must be whole numbers 0-255, found fractions",
+    ),
+    "an empty training set": (
+        _with("y_train", lambda p: (p.update(X_train=p["X_train"][:0]), [])[1]),
+        "the training set must hold digits of at least two classes; it holds none",
+    ),
+    "a one-class training set": (
+        _with("y_train", lambda p: np.full(300, 3, np.uint8)),
+        "the training set must hold digits of at least two classes; it holds only 3s",
+    ),
+    "too few digits of a class for the folds": (
+        _with("y_train", _only_two_sevens),
+        r"the training set has only 2 digit\(s\) of class 7; each class it holds",
+    ),
+    "an empty test set": (
+        _with("y_test", lambda p: (p.update(X_test=p["X_test"][:0]), [])[1]),
+        "the test set is empty",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_DATA))
+def test_bad_data_is_refused_with_a_message(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make, message = BAD_DATA[case]
+    make(tmp_path)
+    with pytest.raises(data.DataSourceError, match=message):
+        data.load_mnist(tmp_path)
+    # The command line: one line, exit code 1, no traceback.
+    assert main(["train", "--data", str(tmp_path), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert re.fullmatch(f"error: .*{message}.*\n", err), err
+
+
+def test_mnist_data_checks_what_it_is_given() -> None:
+    sample = data.load_mnist("sample")
+    parts = {
+        "X_train": sample.X_train,
+        "y_train": sample.y_train,
+        "X_test": sample.X_test,
+        "y_test": sample.y_test,
+        "name": "test",
+        "description": "test",
+        "key": "test",
+    }
+    with pytest.raises(data.DataSourceError, match="test labels must be digits 0-9"):
+        data.MnistData(**{**parts, "y_test": sample.y_test + 1})
+    with pytest.raises(data.DataSourceError, match="training images must be uint8"):
+        data.MnistData(**{**parts, "X_train": sample.X_train.astype(np.float32)})
+    with pytest.raises(data.DataSourceError, match="labels must be digits 0-9"):
+        data.MnistData(**{**parts, "y_train": sample.y_train.astype(np.float64)})
+
+
+def test_openml_with_no_usable_cache_folder_downloads_into_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watched = _cache_folders.make("a file", tmp_path, monkeypatch)
+    before = _cache_folders.tree(watched)
+    calls: list[dict] = []
+    messages: list[str] = []
+    d = data.load_mnist(
+        "openml",
+        fetcher=_fake_openml(calls),
+        progress=lambda f, m: messages.append(m),
+    )
+    assert d.X_train.shape == (60000, 784)
+    assert "kept in memory" in messages[-1]
+    assert data.openml_cached()  # for the rest of this process
+    data.load_mnist("openml", fetcher=lambda *a, **k: pytest.fail("refetched"))
+    assert len(calls) == 1
+    assert _cache_folders.tree(watched) == before
+
+
+@pytest.mark.parametrize("usable", [True, False])
+def test_openml_raw_download_is_cached_only_where_it_may_be(
+    usable: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sklearn's own download cache: in the cache folder, or nowhere at all."""
+    import sklearn.datasets
+
+    if usable:
+        monkeypatch.setenv("MNIST_DASH_HOME", str(tmp_path / "cache"))
+    else:
+        _cache_folders.make("under a file", tmp_path, monkeypatch)
+    seen: dict = {}
+
+    def fetch_openml(name: str, **kwargs: object) -> None:
+        seen.update(kwargs)
+        raise OSError("offline")
+
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", fetch_openml)
+    with pytest.raises(data.DataSourceError, match="offline"):
+        data.load_openml()
+    if usable:
+        assert seen["data_home"] == str(store.cache_dir() / "openml")
+        assert "cache" not in seen
+    else:
+        assert seen["cache"] is False and "data_home" not in seen

@@ -160,3 +160,23 @@ def test_a_stopped_run_resumes_at_the_next_fold(
     np.testing.assert_array_equal(resumed.fold_accuracy, whole.fold_accuracy)
     # The fold files are replaced by the whole result.
     assert not list(tmp_path.rglob("cv-*-fold*.npz"))
+@pytest.mark.parametrize(
+    ("cv", "target_digit", "message"),
+    [
+        (1, None, "cv must be a whole number of folds, 2 or more; got 1"),
+        (2.5, None, "got 2.5"),
+        (True, None, "got True"),
+        (41, None, "only 40 digits of class 0, .* use 2 to 40"),
+        (41, 0, "only 40 digits of class 0, .* use 2 to 40"),
+    ],
+)
+def test_bad_cv_is_a_clear_error(
+    sample: data.MnistData, cv: object, target_digit: int | None, message: str
+) -> None:
+    X, y = sample.X_train, sample.y_train
+    keep = np.concatenate([np.flatnonzero(y == 0)[:40], np.flatnonzero(y != 0)])
+    with pytest.raises(ValueError, match=message):
+        evaluation.cross_validate_model(
+            "knn", X[keep], y[keep], cv=cv, target_digit=target_digit, cache=False
+        )
+    evaluation.check_cv(40, y[keep], target_digit=target_digit)

@@ -236,3 +236,21 @@ def test_sgd_epochs_are_reported_from_its_own_output(
 def test_fit_memory_grows_with_the_data() -> None:
     assert models.fit_memory("sgd", 60000) == 60000 * 784 * 8
     assert models.fit_memory("knn_shifted", 1000) > 5 * models.fit_memory("knn", 1000)
+@pytest.mark.parametrize(
+    ("rows", "target_digit", "message"),
+    [
+        (slice(0, 0), None, "cannot train a classifier on an empty training set"),
+        ("threes", None, r"all of one class \(3\): it needs at least two classes"),
+        ("threes", 3, r"all of one class \(a 3\)"),
+        ("threes", 5, r"all of one class \(not a 5\)"),
+    ],
+)
+def test_a_training_set_without_two_classes_is_a_clear_error(
+    sample: data.MnistData, rows: object, target_digit: int | None, message: str
+) -> None:
+    if rows == "threes":
+        rows = sample.y_train == 3
+    X, y = sample.X_train[rows], sample.y_train[rows]
+    for cache in (False, True):
+        with pytest.raises(ValueError, match=message):
+            models.train_model("sgd", X, y, target_digit=target_digit, cache=cache)
