@@ -25,8 +25,20 @@ functions and its ``*_figure`` builders:
   class counts, accuracy bars).
 
 The private ``_common`` module holds what the families share (validation,
-read-only arrays, curve thinning, number formatting) and ``_style`` the look.
+read-only arrays, curve thinning, number formatting). The private ``_style``
+module holds the one look of every figure, and every ``*_figure`` builder uses
+it: transparent backgrounds and no text or gridline colours, so that Streamlit's
+light or dark theme styles the rest; the scales (:data:`SEQUENTIAL` for counts
+and shares, :data:`DIVERGING` for signed values, :data:`INK` for digits); one
+colour per registry model (:data:`MODEL_COLOURS`, :func:`model_colour`), given
+to a series through the ``models=`` option of ``compute_roc`` and
+``compute_accuracy_bars``; the :data:`ACCENT` of the one thing chosen (the
+predicted digit, the point at the current threshold) and the :data:`NEUTRAL`
+grey of the rest. A new chart takes its colours from there, never its own.
+
 Import from the package, ``from mnist_dash import charts``, not from the modules.
+The tests of a family are in ``tests/charts/test_<module>.py``, and the rules of
+the look, checked on every builder's figures, in ``tests/charts/test_style.py``.
 
 The dataclasses hold numpy arrays, so they are declared with ``eq=False``: the
 generated ``__eq__`` would compare arrays element-wise and fail.
@@ -35,6 +47,17 @@ generated ``__eq__`` would compare arrays element-wise and fail.
 from __future__ import annotations
 
 from mnist_dash.charts._common import MAX_CURVE_POINTS
+from mnist_dash.charts._style import (
+    ACCENT,
+    CHANCE_LINE,
+    DIVERGING,
+    INK,
+    MODEL_COLOURS,
+    NEUTRAL,
+    SEQUENTIAL,
+    THRESHOLD_LINE,
+    model_colour,
+)
 from mnist_dash.charts.confusion import (
     ConfusionData,
     Normalize,
@@ -73,7 +96,15 @@ from mnist_dash.charts.thresholds import (
 )
 
 __all__ = [
+    "ACCENT",
+    "CHANCE_LINE",
+    "DIVERGING",
+    "INK",
     "MAX_CURVE_POINTS",
+    "MODEL_COLOURS",
+    "NEUTRAL",
+    "SEQUENTIAL",
+    "THRESHOLD_LINE",
     "AccuracyBars",
     "BinaryMetrics",
     "ClassCounts",
@@ -101,6 +132,7 @@ __all__ = [
     "digit_figure",
     "digit_grid_figure",
     "metrics_at_threshold",
+    "model_colour",
     "pr_curve_figure",
     "probability_figure",
     "roc_figure",

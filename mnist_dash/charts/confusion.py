@@ -12,7 +12,15 @@ from numpy.typing import ArrayLike
 from sklearn.metrics import confusion_matrix
 
 from mnist_dash.charts._common import frozen, label_text, python_scalar
-from mnist_dash.charts._style import MARGIN, RED
+from mnist_dash.charts._style import (
+    BINARY_CELL_FONT_SIZE,
+    CELL_FONT_SIZE,
+    NEUTRAL,
+    SEQUENTIAL,
+    layout,
+    scale_colour,
+    text_colour_on,
+)
 
 if TYPE_CHECKING:
     from mnist_dash.charts.thresholds import BinaryMetrics
@@ -31,7 +39,7 @@ class ConfusionData:
     counts : ndarray of int, shape (k, k)
         ``confusion_matrix(y_true, y_pred)``: rows are actual, columns predicted.
     matrix : ndarray, shape (k, k)
-        What is drawn: the counts, or normalised, or the errors only.
+        The values shown: the counts, or normalised, or the errors only.
     normalize : {None, "true", "pred"}
         ``"true"`` divides each row by its sum, ``"pred"`` each column.
     errors_only : bool
@@ -152,6 +160,33 @@ def _confusion_title(data: ConfusionData) -> str:
     return head + by[data.normalize]
 
 
+def _coloured_values(data: ConfusionData) -> np.ndarray:
+    """What each cell is coloured by; NaN where ``errors_only`` hides a cell.
+
+    ``data.matrix``, except for the 2x2 matrix of counts: there each cell is
+    coloured by its share of its row, or TN (about 90 % of the digits) would
+    outshine the cells that matter.
+    """
+    values = data.matrix.astype(np.float64)
+    if data.is_binary and data.normalize is None:
+        totals = values.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(totals > 0, values / totals, 0.0)
+    if data.errors_only:
+        np.fill_diagonal(values, np.nan)
+    return values
+
+
+def _cell_text(data: ConfusionData, values: np.ndarray, i: int, j: int) -> str:
+    if np.isnan(values[i, j]):
+        return ""
+    count = int(data.counts[i, j])
+    if data.is_binary:
+        name = (("TN", "FP"), ("FN", "TP"))[i][j]
+        return f"<b>{name}</b><br>{count:,}<br>{values[i, j]:.1%}"
+    return f"{data.matrix[i, j]:.0%}" if data.normalize is not None else f"{count:,}"
+
+
 def confusion_figure(
     data: ConfusionData,
     *,
@@ -160,12 +195,22 @@ def confusion_figure(
 ) -> go.Figure:
     """Draw a confusion matrix as a labelled heatmap, one clickable point per cell.
 
-    Rows are the actual classes (top to bottom), columns the predicted ones. Two
-    classes get TN/FP/FN/TP cells with their counts. Trace 0 is the heatmap
-    (``z`` is ``data.matrix``); trace 1 is an invisible scatter with one marker per
-    cell whose ``customdata`` is ``(actual, predicted, count)``: plotly heatmaps
-    cannot be selected, scatter points can, so a click on a cell selects that
-    marker. Read the click back with :func:`cell_from_selection`.
+    Rows are the actual classes (top to bottom), columns the predicted ones.
+
+    Trace 0 is the heatmap. Its ``z`` holds what each cell is coloured by, on
+    the sequential scale: ``data.matrix``, with NaN (an empty cell) where
+    ``errors_only`` hides the diagonal; but the 2x2 matrix of counts is coloured
+    by each cell's share of its row, so that TP is coloured by the recall and TN
+    by the specificity, not by counts that TN dominates. Its ``text`` is what is
+    written in each cell: TN/FP/FN/TP, the count and that share for two classes;
+    the count or the share for more. Each text is black or white, whichever
+    contrasts more with its cell.
+
+    Trace 1 is an invisible scatter with one marker per cell whose
+    ``customdata`` is ``(actual, predicted, count)``, so the counts are there
+    whatever ``z`` holds. Plotly heatmaps cannot be selected, scatter points
+    can, so a click on a cell selects (and frames) that marker. Read the click
+    back with :func:`cell_from_selection`.
 
     Parameters
     ----------
@@ -188,20 +233,22 @@ def confusion_figure(
         if class_names is not None
         else [label_text(label) for label in data.labels]
     )
-    normalised = data.normalize is not None
-    fmt = "{:.1%}" if data.is_binary else "{:.0%}"
+    values = _coloured_values(data)
+    shown = values[~np.isnan(values)]
+    top = 1.0 if data.is_binary or not shown.size or shown.max() <= 0 else shown.max()
+    # The colour of each cell is known, so its text can contrast with it.
+    ink = np.full((k, k), NEUTRAL, dtype=object)
     text = np.empty((k, k), dtype=object)
     for i in range(k):
         for j in range(k):
-            count = int(data.counts[i, j])
-            value = fmt.format(data.matrix[i, j]) if normalised else f"{count:,}"
-            if data.errors_only and i == j:
-                value = ""
-            if data.is_binary:
-                name = (("TN", "FP"), ("FN", "TP"))[i][j]
-                extra = f"<br>({count:,})" if normalised else ""
-                value = f"<b>{name}</b><br>{value}{extra}"
-            text[i, j] = value
+            if not np.isnan(values[i, j]):
+                ink[i, j] = text_colour_on(
+                    scale_colour(SEQUENTIAL, values[i, j] / top)
+                )
+            words = _cell_text(data, values, i, j)
+            text[i, j] = (
+                f'<span style="color:{ink[i, j]}">{words}</span>' if words else ""
+            )
     rows, cols = np.indices((k, k)).reshape(2, -1)
     customdata = [
         [
@@ -212,12 +259,15 @@ def confusion_figure(
         for i, j in zip(rows, cols, strict=True)
     ]
     heatmap = go.Heatmap(
-        z=data.matrix,
+        z=values,
         x=np.arange(k),
         y=np.arange(k),
+        zmin=0.0,
+        zmax=top,
         text=text,
         texttemplate="%{text}",
-        colorscale="Blues",
+        textfont={"size": BINARY_CELL_FONT_SIZE if data.is_binary else CELL_FONT_SIZE},
+        colorscale=SEQUENTIAL,
         showscale=False,
         hoverinfo="skip",
         name="matrix",
@@ -227,14 +277,16 @@ def confusion_figure(
         y=rows,
         mode="markers",
         customdata=customdata,
-        # Transparent until selected; then the clicked cell gets a red frame.
+        # Invisible until selected; then the clicked cell is framed in the
+        # colour of its text, which contrasts with the cell.
         marker={
             "symbol": "square-open",
             "size": max(14, min(60, 320 // k)),
-            "color": "rgba(0,0,0,0)",
+            "color": ink[rows, cols].tolist(),
+            "opacity": 0,
             "line": {"width": 3},
         },
-        selected={"marker": {"color": RED, "opacity": 0.9}},
+        selected={"marker": {"opacity": 1}},
         unselected={"marker": {"opacity": 0}},
         hovertemplate=(
             "Actual %{customdata[0]}<br>Predicted %{customdata[1]}"
@@ -253,24 +305,19 @@ def confusion_figure(
         "zeroline": False,
         "constrain": "domain",
     }
-    fig.update_layout(
+    # Two classes fill the width of their column; more keep square cells.
+    square = {} if data.is_binary else {"scaleanchor": "x"}
+    return layout(
+        fig,
         title=title if title is not None else _confusion_title(data),
+        height=340 if data.is_binary else 560,
         xaxis={**axis, "title": "Predicted", "range": [-0.5, k - 0.5]},
-        yaxis={
-            **axis,
-            "title": "Actual",
-            "range": [k - 0.5, -0.5],
-            "scaleanchor": "x",
-        },
+        yaxis={**axis, "title": "Actual", "range": [k - 0.5, -0.5], **square},
         # No hover cut-off: the nearest cell marker is always the cell under the
         # pointer, so a click anywhere in a cell selects that cell.
         hovermode="closest",
         hoverdistance=-1,
-        plot_bgcolor="white",
-        margin=MARGIN,
-        height=300 if data.is_binary else 480,
     )
-    return fig
 
 
 def cell_from_selection(

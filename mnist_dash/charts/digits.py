@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from mnist_dash.charts._style import GREY, INK
+from mnist_dash.charts._style import INK, NEUTRAL, TITLE_MARGIN, layout
 
 
 def _as_images(images: ArrayLike) -> np.ndarray:
@@ -27,14 +28,23 @@ def _ink_range(images: np.ndarray) -> float:
     return 255.0 if images.size and images.max() > 1 else 1.0
 
 
-def _picture_layout(fig: go.Figure) -> None:
+#: Room above a picture without a title, so the mode bar shown on hover sits there.
+_PICTURE_TOP = 30
+
+
+def _picture_layout(
+    fig: go.Figure, *, title: str | None, height: int, **more: Any
+) -> go.Figure:
+    """Hidden axes, square pixels; the gaps between tiles (NaN) show the page."""
     hidden = {"visible": False, "showgrid": False, "zeroline": False}
-    fig.update_layout(
+    return layout(
+        fig,
+        title=title,
+        height=height,
+        margin={"l": 0, "r": 0, "b": 0, **({} if title else {"t": _PICTURE_TOP})},
         xaxis={**hidden, "constrain": "domain"},
         yaxis={**hidden, "autorange": "reversed", "scaleanchor": "x"},
-        # Gaps between tiles are NaN: let the page's background show through.
-        plot_bgcolor="rgba(0,0,0,0)",
-        margin={"l": 0, "r": 0, "t": 30, "b": 0},
+        **more,
     )
 
 
@@ -44,6 +54,7 @@ def digit_grid_figure(
     columns: int = 10,
     titles: Sequence[str] | None = None,
     gap: int = 2,
+    cell_px: int | None = None,
 ) -> go.Figure:
     """A gallery of digits tiled into one picture, as the book's ``plot_digits``.
 
@@ -60,6 +71,11 @@ def digit_grid_figure(
         One short caption per image, written above it.
     gap : int
         Blank pixels between tiles (more when there are titles).
+    cell_px : int, optional
+        Height on screen, in pixels, of each digit's 28x28 cell: large enough
+        to see a one-pixel shift takes about 150. By default the figure's
+        height grows with the number of rows, from 150 to 800 pixels. The
+        width follows the page; a page too narrow shrinks the picture.
 
     Returns
     -------
@@ -69,6 +85,8 @@ def digit_grid_figure(
     n = len(digits)
     if columns < 1:
         raise ValueError("columns must be at least 1")
+    if cell_px is not None and cell_px < 1:
+        raise ValueError("cell_px must be at least 1")
     if titles is not None and len(titles) != n:
         raise ValueError(f"{len(titles)} titles for {n} images")
     columns = max(1, min(columns, n))
@@ -103,11 +121,13 @@ def digit_grid_figure(
             hoverongaps=False,
         )
     )
-    _picture_layout(fig)
-    # The picture keeps square pixels; a height near its aspect avoids blank bands.
-    height = int(np.clip(40 + 1.7 * mosaic.shape[0], 150, 800))
-    fig.update_layout(annotations=annotations, height=height)
-    return fig
+    if cell_px is None:
+        # The picture keeps square pixels; a height near its aspect avoids blank
+        # bands.
+        height = int(np.clip(40 + 1.7 * mosaic.shape[0], 150, 800))
+    else:
+        height = _PICTURE_TOP + round(mosaic.shape[0] * cell_px / 28)
+    return _picture_layout(fig, title=None, height=height, annotations=annotations)
 
 
 def digit_figure(image: ArrayLike, *, title: str | None = None) -> go.Figure:
@@ -139,9 +159,11 @@ def digit_figure(image: ArrayLike, *, title: str | None = None) -> go.Figure:
             hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>",
         )
     )
-    _picture_layout(fig)
-    fig.update_layout(
+    return _picture_layout(
+        fig,
         title=title,
+        # 260 pixels of picture under the room its title (or the mode bar) needs.
+        height=260 + (TITLE_MARGIN if title else _PICTURE_TOP),
         shapes=[
             {
                 "type": "rect",
@@ -149,12 +171,10 @@ def digit_figure(image: ArrayLike, *, title: str | None = None) -> go.Figure:
                 "x1": 27.5,
                 "y0": -0.5,
                 "y1": 27.5,
-                "line": {"color": GREY, "width": 1},
+                "line": {"color": NEUTRAL, "width": 1},
             }
         ],
         title_font_size=14,
         width=260,
-        height=290,
     )
-    return fig
 

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
 from mnist_dash.charts._common import format_number, frozen, label_text, python_scalar
-from mnist_dash.charts._style import BLUE, MARGIN, RED
+from mnist_dash.charts._style import ACCENT, NEUTRAL, layout
 
 ScoreKind = Literal["probability", "decision"]
 
@@ -89,16 +89,24 @@ def compute_probabilities(
     )
 
 
-def _value_text(value: float, is_probability: bool) -> str:
-    if is_probability:
-        return f"{value:.0%}"
-    return format_number(value)
+#: Smaller probabilities are not written above their bar: a row of "0%" is noise.
+SMALLEST_LABELLED = 0.01
+
+
+def _value_text(data: ProbabilityBars, index: int) -> str:
+    value = float(data.values[index])
+    if data.kind == "probability":
+        return f"{value:.0%}" if value >= SMALLEST_LABELLED else ""
+    # Decision scores are long numbers of either sign: only the winner's is written.
+    return format_number(value) if index == data.predicted else ""
 
 
 def probability_figure(data: ProbabilityBars) -> go.Figure:
-    """A bar per class, the predicted class highlighted.
+    """A bar per class, the predicted class in the accent colour, the others muted.
 
-    Trace 0 is the bar chart: ``x`` the class labels (as text), ``y`` the values.
+    Trace 0 is the bar chart: ``x`` the class labels (as text), ``y`` the values,
+    ``text`` the probabilities of at least 1 % (for decision scores, only the
+    predicted class's score).
 
     Parameters
     ----------
@@ -109,28 +117,26 @@ def probability_figure(data: ProbabilityBars) -> go.Figure:
     plotly.graph_objects.Figure
     """
     is_probability = data.kind == "probability"
-    colors = [BLUE] * len(data.values)
-    colors[data.predicted] = RED
+    colours = [NEUTRAL] * len(data.values)
+    colours[data.predicted] = ACCENT
     fig = go.Figure(
         go.Bar(
             x=[label_text(c) for c in data.classes],
             y=data.values,
-            marker={"color": colors},
-            text=[_value_text(v, is_probability) for v in data.values],
+            marker={"color": colours},
+            text=[_value_text(data, i) for i in range(len(data.values))],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="Class %{x}: %{y:.4g}<extra></extra>",
         )
     )
-    fig.update_layout(
+    return layout(
+        fig,
         title=f"Predicted: {data.predicted_class}",
+        height=320,
         xaxis={"title": "Class", "type": "category"},
         yaxis={
             "title": "Probability" if is_probability else "Decision score",
             **({"range": [0, 1.1], "tickformat": ".0%"} if is_probability else {}),
         },
-        margin=MARGIN,
-        height=320,
     )
-    return fig
-

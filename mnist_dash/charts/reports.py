@@ -12,7 +12,13 @@ from numpy.typing import ArrayLike
 from sklearn.metrics import precision_recall_fscore_support
 
 from mnist_dash.charts._common import frozen, label_text, python_scalar
-from mnist_dash.charts._style import BLUE, MARGIN
+from mnist_dash.charts._style import (
+    COUNTS_COLOUR,
+    layout,
+    series_colours,
+    series_models,
+    text_colour_on,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,42 +115,68 @@ def compute_class_counts(y: ArrayLike) -> ClassCounts:
 
 
 def class_counts_figure(data: ClassCounts) -> go.Figure:
-    """A bar per class: how many samples it has (trace 0)."""
+    """A bar per class: how many samples it has (trace 0), in a small figure.
+
+    MNIST's ten classes are nearly equal, so the chart is kept short: it only
+    has to show that they are.
+    """
     fig = go.Figure(
         go.Bar(
             x=[label_text(c) for c in data.classes],
             y=data.counts,
-            marker={"color": BLUE},
+            marker={"color": COUNTS_COLOUR},
             hovertemplate="Class %{x}: %{y:,} samples<extra></extra>",
         )
     )
-    fig.update_layout(
+    return layout(
+        fig,
         title="Samples per class",
-        xaxis={"title": "Class", "type": "category"},
+        height=220,
+        xaxis={"type": "category"},
         yaxis={"title": "Samples"},
-        margin=MARGIN,
-        height=320,
     )
-    return fig
 
 
 @dataclass(frozen=True, eq=False)
 class AccuracyBars:
-    """Mean and standard deviation of cross-validated accuracy, by model."""
+    """Mean and standard deviation of cross-validated accuracy, by model.
+
+    ``names`` are the names shown; ``models`` the registry name of each
+    (``"sgd"``), which gives its bar the model's colour, or None.
+    """
 
     names: tuple[str, ...]
     means: np.ndarray
     stds: np.ndarray
+    models: tuple[str | None, ...] | None = None
 
 
-def compute_accuracy_bars(scores_by_model: Mapping[str, ArrayLike]) -> AccuracyBars:
+def compute_accuracy_bars(
+    scores_by_model: Mapping[str, ArrayLike],
+    *,
+    models: Mapping[str, str] | None = None,
+) -> AccuracyBars:
     """Summarise per-fold accuracies (``cross_val_score`` output) by model.
+
+    Parameters
+    ----------
+    scores_by_model : mapping of str to array-like
+        The fold scores of each model, by the name shown.
+    models : mapping of str to str, optional
+        The registry name of each shown name (``{"SGD, raw pixels": "sgd"}``),
+        which gives its bar the model's colour on every page. A shown name that
+        is itself a registry name (``"dummy"``, ``"sgd"``) needs no entry; a bar
+        with no registry name takes a free colour.
+
+    Returns
+    -------
+    AccuracyBars
 
     Examples
     --------
     >>> bars = compute_accuracy_bars({"dummy": [0.9, 0.9, 0.9], "SGD": [0.9, 1.0]})
-    >>> bars.names, bars.means
-    (('dummy', 'SGD'), array([0.9 , 0.95]))
+    >>> bars.names, bars.means, bars.models
+    (('dummy', 'SGD'), array([0.9 , 0.95]), ('dummy', None))
     """
     if not scores_by_model:
         raise ValueError("scores_by_model is empty")
@@ -155,6 +187,7 @@ def compute_accuracy_bars(scores_by_model: Mapping[str, ArrayLike]) -> AccuracyB
         names=tuple(scores_by_model),
         means=frozen([f.mean() for f in folds]),
         stds=frozen([f.std() for f in folds]),
+        models=series_models(list(scores_by_model), models),
     )
 
 
@@ -162,24 +195,26 @@ def accuracy_bars_figure(data: AccuracyBars) -> go.Figure:
     """Cross-validated accuracy by model, error bars one standard deviation.
 
     Trace 0 is the bar chart: ``x`` the names, ``y`` the means, ``error_y`` the
-    standard deviations.
+    standard deviations, each bar in its model's colour.
     """
+    colours = series_colours(data.models or [None] * len(data.names))
     fig = go.Figure(
         go.Bar(
             x=list(data.names),
             y=data.means,
             error_y={"type": "data", "array": data.stds, "visible": True},
-            marker={"color": BLUE},
+            marker={"color": colours},
             text=[f"{m:.1%}" for m in data.means],
             textposition="inside",
+            # The text sits on its bar, whose colour is known.
+            textfont={"color": [text_colour_on(c) for c in colours]},
             hovertemplate="%{x}: %{y:.2%}<extra></extra>",
         )
     )
-    fig.update_layout(
+    return layout(
+        fig,
         title="Cross-validated accuracy",
+        height=320,
         xaxis={"type": "category"},
         yaxis={"title": "Accuracy", "range": [0, 1], "tickformat": ".0%"},
-        margin=MARGIN,
-        height=320,
     )
-    return fig

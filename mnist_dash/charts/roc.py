@@ -19,20 +19,22 @@ from mnist_dash.charts._common import (
     scores_for,
 )
 from mnist_dash.charts._style import (
-    BLUE,
-    GREEN,
-    GREY,
-    MARGIN,
-    ORANGE,
-    RED,
-    operating_point_marker,
+    CHANCE_LINE,
+    layout,
+    operating_point,
+    series_colours,
+    series_models,
 )
 from mnist_dash.charts.thresholds import ScoreRanking, metrics_at_threshold
 
 
 @dataclass(frozen=True, eq=False)
 class RocCurve:
-    """One model's ROC curve, as ``roc_curve`` and ``roc_auc_score`` give it."""
+    """One model's ROC curve, as ``roc_curve`` and ``roc_auc_score`` give it.
+
+    ``name`` is the name shown; ``model`` the registry name (``"sgd"``) that
+    gives the curve its colour, or None.
+    """
 
     name: str
     fpr: np.ndarray
@@ -40,6 +42,7 @@ class RocCurve:
     thresholds: np.ndarray
     auc: float
     ranking: ScoreRanking
+    model: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +65,10 @@ class RocData:
 
 
 def compute_roc(
-    y_true_binary: ArrayLike, scores_by_model: Mapping[str, ArrayLike]
+    y_true_binary: ArrayLike,
+    scores_by_model: Mapping[str, ArrayLike],
+    *,
+    models: Mapping[str, str] | None = None,
 ) -> RocData:
     """ROC curve and AUC of each model.
 
@@ -71,7 +77,12 @@ def compute_roc(
     y_true_binary : array-like of bool or 0/1, shape (n,)
     scores_by_model : mapping of str to array-like, shape (n,)
         Decision scores or positive-class probabilities (the book uses
-        ``predict_proba(X)[:, 1]`` for the random forest), by model name.
+        ``predict_proba(X)[:, 1]`` for the random forest), by the name shown.
+    models : mapping of str to str, optional
+        The registry name of each shown name (``{"SGD": "sgd"}``), which gives
+        its curve the model's colour on every page. A shown name that is itself
+        a registry name needs no entry; a curve with no registry name takes a
+        free colour.
 
     Returns
     -------
@@ -79,15 +90,20 @@ def compute_roc(
 
     Examples
     --------
-    >>> data = compute_roc([0, 0, 1, 1], {"SGD": [0.1, 0.4, 0.35, 0.8]})
-    >>> data.curve("SGD").auc
-    0.75
+    >>> data = compute_roc(
+    ...     [0, 0, 1, 1], {"SGD": [0.1, 0.4, 0.35, 0.8]}, models={"SGD": "sgd"}
+    ... )
+    >>> data.curve("SGD").auc, data.curve("SGD").model
+    (0.75, 'sgd')
     """
     if not scores_by_model:
         raise ValueError("scores_by_model is empty")
     y = binary_target(y_true_binary)
+    registry = series_models(list(scores_by_model), models)
     curves = []
-    for name, model_scores in scores_by_model.items():
+    for (name, model_scores), model in zip(
+        scores_by_model.items(), registry, strict=True
+    ):
         scores = scores_for(y, model_scores, name=f"scores of {name!r}")
         fpr, tpr, thresholds = roc_curve(y, scores)
         curves.append(
@@ -98,6 +114,7 @@ def compute_roc(
                 thresholds=frozen(thresholds),
                 auc=float(roc_auc_score(y, scores)),
                 ranking=ScoreRanking.from_scores(y, scores),
+                model=model,
             )
         )
     return RocData(curves=tuple(curves))
@@ -113,8 +130,9 @@ def roc_figure(
     """ROC curves with their AUC, the random-classifier diagonal and a threshold.
 
     Trace 0 is the diagonal; then one trace per model (``fpr`` on x, ``tpr`` on
-    y, thinned out past ``max_points``); then, if ``threshold`` is given, the
-    operating point of ``threshold_model`` (default: the first model) there.
+    y, thinned out past ``max_points``), in its model's colour; then, if
+    ``threshold`` is given, the operating point of ``threshold_model`` (default:
+    the first model) there, in the accent colour.
 
     Parameters
     ----------
@@ -129,18 +147,18 @@ def roc_figure(
     -------
     plotly.graph_objects.Figure
     """
-    colors = [BLUE, ORANGE, GREEN, "#9467bd", "#8c564b", "#e377c2"]
+    colours = series_colours([curve.model for curve in data.curves])
     traces: list[go.Scatter] = [
         go.Scatter(
             x=[0, 1],
             y=[0, 1],
             mode="lines",
             name="Random classifier",
-            line={"color": GREY, "dash": "dot"},
+            line=CHANCE_LINE,
             hoverinfo="skip",
         )
     ]
-    for n, curve in enumerate(data.curves):
+    for curve, colour in zip(data.curves, colours, strict=True):
         keep = decimation_index(curve.fpr, curve.tpr, max_points=max_points)
         traces.append(
             go.Scatter(
@@ -148,7 +166,7 @@ def roc_figure(
                 y=curve.tpr[keep],
                 mode="lines",
                 name=f"{curve.name} (AUC = {curve.auc:.3f})",
-                line={"color": colors[n % len(colors)]},
+                line={"color": colour},
                 hovertemplate="FPR %{x:.3f}<br>TPR %{y:.3f}",
             )
         )
@@ -156,28 +174,24 @@ def roc_figure(
         curve = data.curve(threshold_model or data.curves[0].name)
         at = metrics_at_threshold(curve, threshold)
         traces.append(
-            operating_point_marker(
+            operating_point(
                 [at.fpr],
                 [at.tpr],
-                f"{curve.name} at threshold {format_number(threshold)}",
-                RED,
+                name=f"{curve.name} at threshold {format_number(threshold)}",
+            ).update(
+                showlegend=True,
+                hovertemplate=(
+                    f"Threshold {format_number(threshold)}"
+                    "<br>FPR %{x:.3f}<br>TPR %{y:.3f}<extra></extra>"
+                ),
             )
         )
-        traces[-1].update(
-            showlegend=True,
-            hovertemplate=(
-                f"Threshold {format_number(threshold)}"
-                "<br>FPR %{x:.3f}<br>TPR %{y:.3f}<extra></extra>"
-            ),
-        )
-    fig = go.Figure(traces)
-    fig.update_layout(
+    return layout(
+        go.Figure(traces),
         title="ROC curve",
+        height=480,
         xaxis={"title": "False positive rate (fall-out)", "range": [0, 1]},
         yaxis={"title": "True positive rate (recall)", "range": [0, 1.01]},
         legend={"x": 0.98, "y": 0.02, "xanchor": "right", "yanchor": "bottom"},
-        margin=MARGIN,
-        height=480,
     )
-    return fig
 

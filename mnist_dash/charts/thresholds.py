@@ -19,12 +19,11 @@ from mnist_dash.charts._common import (
     scores_for,
 )
 from mnist_dash.charts._style import (
-    BLUE,
-    GREEN,
-    GREY,
-    MARGIN,
-    RED,
-    operating_point_marker,
+    PRECISION_COLOUR,
+    RECALL_COLOUR,
+    THRESHOLD_LINE,
+    layout,
+    operating_point,
 )
 
 if TYPE_CHECKING:
@@ -263,26 +262,26 @@ def threshold_figure(
     fig = go.Figure(
         [
             go.Scatter(
-                x=x, y=precisions[keep], name="Precision", line={"color": BLUE}
+                x=x,
+                y=precisions[keep],
+                name="Precision",
+                line={"color": PRECISION_COLOUR},
             ),
             go.Scatter(
                 x=x,
                 y=recalls[keep],
                 name="Recall",
-                line={"color": GREEN, "dash": "dash"},
+                line={"color": RECALL_COLOUR, "dash": "dash"},
             ),
-            go.Scatter(
-                x=[threshold, threshold],
-                y=[at.precision, at.recall],
-                mode="markers",
-                marker={"size": 10, "color": [BLUE, GREEN]},
-                name="At threshold",
-                showlegend=False,
-                hoverinfo="skip",
-            ),
+            operating_point(
+                [threshold, threshold], [at.precision, at.recall], name="At threshold"
+            ).update(hoverinfo="skip"),
         ]
     )
-    fig.update_layout(
+    return layout(
+        fig,
+        title=f"Precision and recall versus threshold ({format_number(threshold)})",
+        height=400,
         shapes=[
             {
                 "type": "line",
@@ -291,18 +290,14 @@ def threshold_figure(
                 "y0": 0,
                 "y1": 1,
                 "yref": "paper",
-                "line": {"color": GREY, "dash": "dot", "width": 2},
+                "line": THRESHOLD_LINE,
             }
         ],
-        title=f"Precision and recall versus threshold ({format_number(threshold)})",
         xaxis={"title": "Threshold"},
         yaxis={"title": "Value", "range": [0, 1.02]},
         hovermode="x unified",
         legend={"x": 0.01, "y": 0.5, "xanchor": "left", "yanchor": "middle"},
-        margin=MARGIN,
-        height=400,
     )
-    return fig
 
 
 def pr_curve_figure(
@@ -334,27 +329,24 @@ def pr_curve_figure(
                 x=curves.recalls[keep],
                 y=curves.precisions[keep],
                 name="Precision/recall curve",
-                line={"color": BLUE},
+                line={"color": PRECISION_COLOUR},
                 hovertemplate="Recall %{x:.3f}<br>Precision %{y:.3f}<extra></extra>",
             ),
-            operating_point_marker(
+            operating_point(
                 [at.recall],
                 [at.precision],
-                f"Threshold {format_number(threshold)}",
-                RED,
+                name=f"Threshold {format_number(threshold)}",
             ),
         ]
     )
-    fig.update_layout(
+    return layout(
+        fig,
         title=(
             f"Precision {at.precision:.1%}, recall {at.recall:.1%} "
             f"at threshold {format_number(threshold)}"
         ),
+        height=400,
         xaxis={"title": "Recall", "range": [0, 1.01]},
         yaxis={"title": "Precision", "range": [0, 1.02]},
         showlegend=False,
-        margin=MARGIN,
-        height=400,
     )
-    return fig
-

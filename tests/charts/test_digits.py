@@ -43,3 +43,28 @@ def test_digit_figure_shows_the_28x28_pixels(mnist):
     assert fig.layout.yaxis.scaleanchor == "x"
     with pytest.raises(ValueError, match="784"):
         charts.digit_figure(X[0][:100])
+
+
+def test_digit_grid_cells_can_be_made_larger(mnist):
+    """One digit and its one-pixel shifts need large cells to be seen apart."""
+    X, _ = mnist
+    titles = ["original", "left", "right", "up", "down"]
+    default = charts.digit_grid_figure(X[:5], columns=5, titles=titles)
+    large = charts.digit_grid_figure(X[:5], columns=5, titles=titles, cell_px=150)
+
+    assert_array_equal(large.data[0].z, default.data[0].z)  # same picture
+    rows = np.asarray(large.data[0].z).shape[0]  # 28 pixels and the caption band
+    top = large.layout.margin.t
+    assert large.layout.height - top == pytest.approx(rows * 150 / 28, abs=1)
+    assert default.layout.height == 150  # today's default, unchanged
+    with pytest.raises(ValueError, match="cell_px"):
+        charts.digit_grid_figure(X[:5], cell_px=0)
+
+
+def test_digit_figure_leaves_room_for_its_title(mnist):
+    X, _ = mnist
+    titled = charts.digit_figure(X[0], title="What the model sees (28×28)")
+    plain = charts.digit_figure(X[0])
+    assert titled.layout.height - titled.layout.margin.t == 260
+    assert plain.layout.height - plain.layout.margin.t == 260
+    assert titled.layout.width == plain.layout.width == 260

@@ -49,3 +49,28 @@ def test_probabilities_are_validated():
         charts.compute_probabilities([-2.0, 3.0], kind="probability")
     with pytest.raises(ValueError, match="classes"):
         charts.compute_probabilities([0.5, 0.5], kind="probability", classes=[1])
+
+
+def test_the_predicted_bar_is_the_accent_and_not_red():
+    data = charts.compute_probabilities(
+        [0.002, 0.01, 0.05, 0.7, 0.0, 0.2, 0.0, 0.03, 0.008, 0.0], kind="probability"
+    )
+    bars = charts.probability_figure(data).data[0]
+    colours = list(bars.marker.color)
+    assert colours[3] == charts.ACCENT
+    assert set(colours[:3] + colours[4:]) == {charts.NEUTRAL}
+    red, green, _ = (int(charts.ACCENT[i : i + 2], 16) for i in (1, 3, 5))
+    assert green > red / 2  # orange, not red: red reads as an error
+
+
+def test_only_probabilities_of_one_percent_or_more_are_written():
+    data = charts.compute_probabilities(
+        [0.002, 0.01, 0.05, 0.7, 0.0, 0.2, 0.0, 0.03, 0.008, 0.0], kind="probability"
+    )
+    text = list(charts.probability_figure(data).data[0].text)
+    assert text == ["", "1%", "5%", "70%", "", "20%", "", "3%", "", ""]
+
+
+def test_decision_scores_write_only_the_winner():
+    data = charts.compute_probabilities([-3e5, 2e4, -1.5e5], kind="decision")
+    assert list(charts.probability_figure(data).data[0].text) == ["", "20,000", ""]

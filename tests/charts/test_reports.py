@@ -47,3 +47,28 @@ def test_accuracy_bars_of_cross_validated_models(mnist, is_five):
     assert_allclose(fig.data[0].y, [f.mean() for f in folds.values()])
     assert_allclose(fig.data[0].error_y.array, [f.std() for f in folds.values()])
     assert fig.data[0].y[0] == pytest.approx(1 - is_five.mean())  # always "not 5"
+
+
+def test_accuracy_bars_take_their_models_colours():
+    bars = charts.compute_accuracy_bars(
+        {"Dummy (never 5)": [0.9, 0.9], "SGD, is it a 5?": [0.95, 0.96]},
+        models={"Dummy (never 5)": "dummy", "SGD, is it a 5?": "sgd"},
+    )
+    fig = charts.accuracy_bars_figure(bars)
+    assert bars.models == ("dummy", "sgd")
+    assert list(fig.data[0].marker.color) == [
+        charts.MODEL_COLOURS["dummy"],
+        charts.MODEL_COLOURS["sgd"],
+    ]
+    # Without registry names the bars still differ, as today's pages call it.
+    unnamed = charts.accuracy_bars_figure(
+        charts.compute_accuracy_bars({"A": [0.9], "B": [0.8]})
+    )
+    assert len(set(unnamed.data[0].marker.color)) == 2
+
+
+def test_class_counts_chart_is_compact(mnist):
+    """Ten nearly equal bars need little room."""
+    fig = charts.class_counts_figure(charts.compute_class_counts(mnist[1]))
+    assert fig.layout.height <= 240
+    assert fig.data[0].marker.color not in charts.MODEL_COLOURS.values()

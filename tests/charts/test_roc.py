@@ -64,3 +64,44 @@ def test_large_roc_is_decimated_to_real_points(large_problem):
     real = {(f, t) for f, t in zip(fpr, tpr, strict=True)}
     assert all((f, t) in real for f, t in drawn)
     assert tuple(drawn[0]) == (0.0, 0.0) and tuple(drawn[-1]) == (1.0, 1.0)
+
+
+def test_each_named_model_has_its_own_colour(is_five, sgd_scores, forest_scores):
+    """Registry names give curves the model's colour, the same on every page."""
+    scores = {"SGD": sgd_scores, "Random forest": forest_scores}
+    data = charts.compute_roc(
+        is_five, scores, models={"SGD": "sgd", "Random forest": "random_forest"}
+    )
+    fig = charts.roc_figure(data)
+
+    assert [curve.model for curve in data.curves] == ["sgd", "random_forest"]
+    assert [trace.line.color for trace in fig.data[1:]] == [
+        charts.MODEL_COLOURS["sgd"],
+        charts.MODEL_COLOURS["random_forest"],
+    ]
+    # A series named by its registry name needs no mapping.
+    by_name = charts.compute_roc(is_five, {"knn": sgd_scores})
+    assert by_name.curve("knn").model == "knn"
+    assert charts.roc_figure(by_name).data[1].line.color == charts.model_colour("knn")
+
+
+def test_unnamed_curves_stay_apart(is_five, sgd_scores, forest_scores):
+    """Today's call, without registry names, still draws distinct curves."""
+    data = charts.compute_roc(
+        is_five, {"SGD": sgd_scores, "Forest": forest_scores, "Again": sgd_scores}
+    )
+    colours = [trace.line.color for trace in charts.roc_figure(data).data[1:]]
+    assert [curve.model for curve in data.curves] == [None, None, None]
+    assert len(set(colours)) == 3
+    assert charts.ACCENT not in colours and charts.NEUTRAL not in colours
+    # A named curve keeps its colour; the unnamed one takes another.
+    mixed = charts.compute_roc(
+        is_five, {"SGD": sgd_scores, "Mine": forest_scores}, models={"SGD": "sgd"}
+    )
+    sgd, mine = (trace.line.color for trace in charts.roc_figure(mixed).data[1:])
+    assert sgd == charts.MODEL_COLOURS["sgd"] and mine != sgd
+
+
+def test_models_must_name_drawn_curves(is_five, sgd_scores):
+    with pytest.raises(ValueError, match="not drawn"):
+        charts.compute_roc(is_five, {"SGD": sgd_scores}, models={"Sgd": "sgd"})
