@@ -58,7 +58,7 @@ with numbers_col:
     st.metric(
         "SGD recall (TPR) at the threshold",
         f"{at.recall:.1%}",
-        help=f"The red point: threshold {threshold:,.0f}, set on the "
+        help=f"The marked point: threshold {threshold:,.0f}, set on the "
         "Precision/recall page.",
     )
     st.metric("SGD fall-out (FPR) at the threshold", f"{at.fpr:.2%}")
