@@ -92,6 +92,19 @@ THRESHOLD_LINE: dict[str, Any] = {"color": ACCENT, "dash": "dot", "width": 2}
 CELL_FONT_SIZE = 13
 BINARY_CELL_FONT_SIZE = 16
 
+# A series with no registry model takes the first model colour in this order
+# that its figure does not already use: the most distinct colours first.
+_SPARE_ORDER = (
+    "sgd",
+    "random_forest",
+    "knn",
+    "sgd_averaged",
+    "mlp",
+    "sgd_scaled",
+    "knn_shifted",
+    "sgd_averaged_scaled",
+)
+
 #: Room above the plot for its title, below the plotly mode bar and Streamlit's
 #: toolbar, which both appear at the top right of a chart on hover.
 TITLE_MARGIN = 64
@@ -136,8 +149,9 @@ def series_models(
 def series_colours(models: Sequence[str | None]) -> list[str]:
     """One colour per series: its model's, or a free palette colour if it has none.
 
-    A series without a registry model takes, in order, the palette colours that
-    no other series of the same figure uses, so that series stay apart.
+    A series without a registry model takes a model colour that no other series
+    of the same figure uses, the most distinct first, so that series stay apart
+    (but then its colour does not say which model it is: pass ``models=``).
 
     Examples
     --------
@@ -145,7 +159,9 @@ def series_colours(models: Sequence[str | None]) -> list[str]:
     ['#009E73', '#0072B2']
     """
     taken = {model_colour(m) for m in models if m is not None}
-    spare = iter([c for c in MODEL_COLOURS.values() if c not in taken and c != NEUTRAL])
+    spare = iter(
+        [MODEL_COLOURS[m] for m in _SPARE_ORDER if MODEL_COLOURS[m] not in taken]
+    )
     return [
         model_colour(m) if m is not None else next(spare, NEUTRAL) for m in models
     ]

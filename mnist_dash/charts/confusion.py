@@ -305,12 +305,13 @@ def confusion_figure(
         "zeroline": False,
         "constrain": "domain",
     }
-    # Two classes fill the width of their column; more keep square cells.
-    square = {} if data.is_binary else {"scaleanchor": "x"}
+    # Two classes fill the width of their column; more keep square cells, the
+    # matrix kept up under its title when the column is narrower than tall.
+    square = {} if data.is_binary else {"scaleanchor": "x", "constraintoward": "top"}
     return layout(
         fig,
         title=title if title is not None else _confusion_title(data),
-        height=340 if data.is_binary else 560,
+        height=340 if data.is_binary else 520,
         xaxis={**axis, "title": "Predicted", "range": [-0.5, k - 0.5]},
         yaxis={**axis, "title": "Actual", "range": [k - 0.5, -0.5], **square},
         # No hover cut-off: the nearest cell marker is always the cell under the
