@@ -76,7 +76,20 @@ def values(array: Any) -> np.ndarray:
 
 
 def heatmap(figure: dict[str, Any]) -> np.ndarray:
+    """What the heatmap (trace 0) colours: for a confusion matrix, the values
+    shown, NaN where a cell is hidden, each row's shares for two classes."""
     return values(figure["data"][0]["z"]).astype(float)
+
+
+def counts(figure: dict[str, Any]) -> np.ndarray:
+    """The counts of a confusion matrix, from its cell markers (trace 1), whose
+    ``customdata`` is ``(actual, predicted, count)``."""
+    cells = figure["data"][1]
+    x, y = values(cells["x"]).astype(int), values(cells["y"]).astype(int)
+    k = int(np.sqrt(len(x)))
+    out = np.zeros((k, k), dtype=np.int64)
+    out[y, x] = [cell[2] for cell in cells["customdata"]]
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +124,14 @@ def test_binary_page_shows_the_books_five_detector(sample: data.MnistData) -> No
         values(bars["y"]), [dummy, sgd, fast.accuracy], atol=0.00005
     )
 
-    (tn, fp), (fn, tp) = heatmap(chart(at, "binary_confusion"))
+    confusion = chart(at, "binary_confusion")
+    (tn, fp), (fn, tp) = counts(confusion)
     assert tn + fp + fn + tp == len(sample.y_train)
+    # The cells are coloured by each row's shares: TP by the recall.
+    np.testing.assert_allclose(
+        heatmap(confusion),
+        [[tn / (tn + fp), fp / (tn + fp)], [fn / (fn + tp), tp / (fn + tp)]],
+    )
     assert tp + fn == np.sum(sample.y_train == 5)
     precision, recall, f1 = (
         percent(shown[name]) for name in ("Precision", "Recall", "F1 score")
@@ -131,7 +150,7 @@ def test_binary_page_digit_is_shared(sample: data.MnistData) -> None:
     assert not at.exception
     assert at.session_state["target_digit"] == 1
     assert at.title[0].value.startswith("🎯 Is it a 1?")
-    (tn, fp), (fn, tp) = heatmap(chart(at, "binary_confusion"))
+    (tn, fp), (fn, tp) = counts(chart(at, "binary_confusion"))
     assert tp + fn == np.sum(sample.y_train == 1)
     # The shared digit survives a visit to another page and back.
     at.switch_page("views/home.py").run()
@@ -164,7 +183,7 @@ def test_tradeoff_page_starts_at_ninety_percent_precision() -> None:
     assert float(at.query_params["threshold"]) == pytest.approx(threshold, rel=1e-5)
 
     confusion = chart(at, "tradeoff_confusion")
-    (tn, fp), (fn, tp) = heatmap(confusion)
+    (tn, fp), (fn, tp) = counts(confusion)
     assert precision == pytest.approx(tp / (tp + fp), abs=0.0005)
     assert recall == pytest.approx(tp / (tp + fn), abs=0.0005)
     # The vertical line of the threshold chart and the PR curve's point follow.
@@ -302,7 +321,7 @@ def test_roc_page_compares_sgd_and_random_forest(sample: data.MnistData) -> None
     names = [trace["name"] for trace in figure["data"]]
     assert names[1].startswith(f"{SGD} (AUC = ")
     assert names[2].startswith(f"{FOREST} (AUC = ")
-    # The red point: the SGD curve at the shared (90 %-precision) threshold.
+    # The marked point: the SGD curve at the shared (90 %-precision) threshold.
     point = figure["data"][3]
     assert point["y"][0] == pytest.approx(
         percent(shown["SGD recall (TPR) at the threshold"]), abs=0.0005
@@ -406,13 +425,16 @@ def test_multiclass_page_shows_a_fast_variant_then_the_books_calls(
     [
         ("Counts", lambda z: z.sum() == 4000),
         ("Share of each row", lambda z: np.allclose(z.sum(axis=1), 1)),
+        # The hidden diagonal is drawn as empty cells (NaN), not as zeros.
         (
             "Errors, by row",
-            lambda z: np.all(np.diag(z) == 0) and np.allclose(z.sum(axis=1), 1),
+            lambda z: np.isnan(np.diag(z)).all()
+            and np.allclose(np.nansum(z, axis=1), 1),
         ),
         (
             "Errors, by column",
-            lambda z: np.all(np.diag(z) == 0) and np.allclose(z.sum(axis=0), 1),
+            lambda z: np.isnan(np.diag(z)).all()
+            and np.allclose(np.nansum(z, axis=0), 1),
         ),
     ],
 )
@@ -422,7 +444,9 @@ def test_multiclass_page_views(view: str, check: Any) -> None:
     (choice,) = [option for option in radio.options if option.startswith(view)]
     radio.set_value(choice).run()
     assert not at.exception
-    assert check(heatmap(chart(at, "multiclass_confusion")))
+    figure = chart(at, "multiclass_confusion")
+    assert check(heatmap(figure))
+    assert counts(figure).sum() == 4000
     assert len(at.get("plotly_chart")) == 3  # the gallery stays
 
 

@@ -34,7 +34,8 @@ accuracy = charts.compute_accuracy_bars(
         f"Dummy (never {digit})": dummy_folds,
         SGD.label: sgd.fold_accuracy,
         FAST.label: fast.fold_accuracy,
-    }
+    },
+    models={f"Dummy (never {digit})": "dummy", SGD.label: "sgd", FAST.label: FAST.name},
 )
 
 st.header("Accuracy misleads on skewed classes")

@@ -61,6 +61,7 @@ with gallery_col:
             data.shifted_example(dataset, digit=digit),
             columns=5,
             titles=list(data.SHIFT_NAMES),
+            cell_px=150,
         ),
         key="exercises_shifts",
     )

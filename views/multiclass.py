@@ -75,7 +75,8 @@ else:
     ui.show_pending(pending)
 
 accuracy = charts.compute_accuracy_bars(
-    {raw_spec.label: raw.fold_accuracy, scaled_spec.label: scaled.fold_accuracy}
+    {raw_spec.label: raw.fold_accuracy, scaled_spec.label: scaled.fold_accuracy},
+    models={raw_spec.label: raw_spec.name, scaled_spec.label: scaled_spec.name},
 )
 gain = (scaled.accuracy - raw.accuracy) * 100
 numbers_col, bars_col = st.columns([1, 2])

@@ -45,7 +45,9 @@ threshold = ui.detector_threshold(digit, default=start)
 scores = {SGD.label: sgd.scores}
 if forest is not None:
     scores[FOREST.label] = forest.scores
-roc = charts.compute_roc(sgd.y_true, scores)
+roc = charts.compute_roc(
+    sgd.y_true, scores, models={SGD.label: SGD.name, FOREST.label: FOREST.name}
+)
 at = charts.metrics_at_threshold(roc.curve(SGD.label), threshold)
 
 chart_col, numbers_col = st.columns([3, 1])

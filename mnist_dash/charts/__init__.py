@@ -1,0 +1,141 @@
+"""Every chart in two steps: ``compute_*`` -> frozen dataclass -> ``*_figure``.
+
+The ``compute_*`` functions do the numbers with scikit-learn and return a frozen
+dataclass; the ``*_figure`` functions only draw that dataclass with plotly. Like
+scikit-learn's Display objects, computing is kept apart from drawing so that each
+half can be cached and tested on its own. Nothing here imports Streamlit.
+
+How the charts are organised
+----------------------------
+One module per family of charts, each holding its dataclasses, its ``compute_*``
+functions and its ``*_figure`` builders:
+
+* :mod:`~mnist_dash.charts.confusion`: confusion matrices (``compute_confusion``,
+  ``confusion_from_metrics``, ``confusion_figure``, ``cell_from_selection``);
+* :mod:`~mnist_dash.charts.thresholds`: scores and thresholds, precision and
+  recall (``compute_threshold_curves``, ``metrics_at_threshold``,
+  ``threshold_figure``, ``pr_curve_figure``);
+* :mod:`~mnist_dash.charts.roc`: ROC curves and AUC (``compute_roc``,
+  ``roc_figure``);
+* :mod:`~mnist_dash.charts.probabilities`: one drawing's output per class
+  (``compute_probabilities``, ``probability_figure``);
+* :mod:`~mnist_dash.charts.digits`: pictures of digits (``digit_figure``,
+  ``digit_grid_figure``);
+* :mod:`~mnist_dash.charts.reports`: whole-data-set summaries (class report,
+  class counts, accuracy bars).
+
+The private ``_common`` module holds what the families share (validation,
+read-only arrays, curve thinning, number formatting). The private ``_style``
+module holds the one look of every figure, and every ``*_figure`` builder uses
+it: transparent backgrounds and no text or gridline colours, so that Streamlit's
+light or dark theme styles the rest; the scales (:data:`SEQUENTIAL` for counts
+and shares, :data:`DIVERGING` for signed values, :data:`INK` for digits); one
+colour per registry model (:data:`MODEL_COLOURS`, :func:`model_colour`), given
+to a series through the ``models=`` option of ``compute_roc`` and
+``compute_accuracy_bars``; the :data:`ACCENT` of the one thing chosen (the
+predicted digit, the point at the current threshold) and the :data:`NEUTRAL`
+grey of the rest. A new chart takes its colours from there, never its own.
+
+Import from the package, ``from mnist_dash import charts``, not from the modules.
+The tests of a family are in ``tests/charts/test_<module>.py``, and the rules of
+the look, checked on every builder's figures, in ``tests/charts/test_style.py``.
+
+The dataclasses hold numpy arrays, so they are declared with ``eq=False``: the
+generated ``__eq__`` would compare arrays element-wise and fail.
+"""
+
+from __future__ import annotations
+
+from mnist_dash.charts._common import MAX_CURVE_POINTS
+from mnist_dash.charts._style import (
+    ACCENT,
+    CHANCE_LINE,
+    DIVERGING,
+    INK,
+    MODEL_COLOURS,
+    NEUTRAL,
+    SEQUENTIAL,
+    THRESHOLD_LINE,
+    model_colour,
+)
+from mnist_dash.charts.confusion import (
+    ConfusionData,
+    Normalize,
+    cell_from_selection,
+    compute_confusion,
+    confusion_figure,
+    confusion_from_metrics,
+)
+from mnist_dash.charts.digits import digit_figure, digit_grid_figure
+from mnist_dash.charts.probabilities import (
+    ProbabilityBars,
+    ScoreKind,
+    compute_probabilities,
+    probability_figure,
+)
+from mnist_dash.charts.reports import (
+    AccuracyBars,
+    ClassCounts,
+    ClassReport,
+    accuracy_bars_figure,
+    class_counts_figure,
+    compute_accuracy_bars,
+    compute_class_counts,
+    compute_class_report,
+)
+from mnist_dash.charts.roc import RocCurve, RocData, compute_roc, roc_figure
+from mnist_dash.charts.thresholds import (
+    BinaryMetrics,
+    ScoreRanking,
+    ThresholdCurves,
+    compute_threshold_curves,
+    metrics_at_threshold,
+    pr_curve_figure,
+    threshold_figure,
+    threshold_for_precision,
+)
+
+__all__ = [
+    "ACCENT",
+    "CHANCE_LINE",
+    "DIVERGING",
+    "INK",
+    "MAX_CURVE_POINTS",
+    "MODEL_COLOURS",
+    "NEUTRAL",
+    "SEQUENTIAL",
+    "THRESHOLD_LINE",
+    "AccuracyBars",
+    "BinaryMetrics",
+    "ClassCounts",
+    "ClassReport",
+    "ConfusionData",
+    "Normalize",
+    "ProbabilityBars",
+    "RocCurve",
+    "RocData",
+    "ScoreKind",
+    "ScoreRanking",
+    "ThresholdCurves",
+    "accuracy_bars_figure",
+    "cell_from_selection",
+    "class_counts_figure",
+    "compute_accuracy_bars",
+    "compute_class_counts",
+    "compute_class_report",
+    "compute_confusion",
+    "compute_probabilities",
+    "compute_roc",
+    "compute_threshold_curves",
+    "confusion_figure",
+    "confusion_from_metrics",
+    "digit_figure",
+    "digit_grid_figure",
+    "metrics_at_threshold",
+    "model_colour",
+    "pr_curve_figure",
+    "probability_figure",
+    "roc_figure",
+    "threshold_figure",
+    "threshold_for_precision",
+]
