@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-__all__ = ["redraw_on_canvas", "thin"]
+__all__ = ["ink_lines", "redraw_on_canvas", "thin"]
 
 # Zhang-Suen neighbour order: P2 (north) clockwise to P9 (north-west).
 _NEIGHBOURS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
@@ -131,8 +131,7 @@ def redraw_on_canvas(
     origin = margin + rng.uniform(0.0, 1.0, size=2) * slack
     canvas_points = (points - (top, left)) * scale + origin
 
-    # Join 8-adjacent skeleton pixels with 1-px lines, then ink every canvas pixel
-    # within pen/2 of a line; the 1-px ramp at the edge anti-aliases like a browser.
+    # Join 8-adjacent skeleton pixels with 1-px lines, then ink them with the pen.
     lines = Image.new("1", (cols, rows), 0)
     draw = ImageDraw.Draw(lines)
     index = {tuple(p): i for i, p in enumerate(np.argwhere(skeleton))}
@@ -144,9 +143,18 @@ def redraw_on_canvas(
                 draw.line((c0, r0, c1, r1), fill=1)
         r0, c0 = canvas_points[i]
         draw.point((c0, r0), fill=1)
-    distance = ndimage.distance_transform_edt(~np.asarray(lines))
+    return ink_lines(np.asarray(lines), pen)
+
+
+def ink_lines(lines: np.ndarray, pen: float) -> np.ndarray:
+    """1-px lines inked with a round pen ``pen`` pixels wide, as the canvas returns.
+
+    Every pixel within ``pen / 2`` of a line is inked; the 1-px ramp at the edge
+    anti-aliases like a browser. Returns white on opaque black, uint8 RGBA.
+    """
+    distance = ndimage.distance_transform_edt(~np.asarray(lines, dtype=bool))
     ink = np.clip(pen / 2 + 0.5 - distance, 0.0, 1.0)
-    out = _blank(rows, cols)
+    out = _blank(*lines.shape)
     out[..., :3] = np.round(ink * 255).astype(np.uint8)[..., None]
     return out
 
