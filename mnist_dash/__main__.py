@@ -168,13 +168,17 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     from mnist_dash.preprocess import image_file_to_mnist
-    from mnist_dash.reading import read_features
+    from mnist_dash.reading import read_features, refusal_of
+    from mnist_dash.refusal import DigitRefusal
 
     progress = None if args.quiet else _stderr_progress
     dataset = data.load_mnist(args.data, progress=progress)
     model = models.train_model(
         args.model, dataset.X_train, dataset.y_train, progress=progress
     )
+    # Every model refuses what is no digit, as on the Draw page: with its own
+    # check, else one learnt from the same digits (kept in the cache folder).
+    check = refusal_of(model) or DigitRefusal().fit(dataset.X_train)
     status = EXIT_OK
     for path in args.images:
         try:
@@ -186,7 +190,7 @@ def _predict(args: argparse.Namespace) -> int:
                 print(json.dumps({"path": path, "error": message}))
             print(f"error: {path}: {message}", file=sys.stderr)
             continue
-        result = read_features(model, features)
+        result = read_features(model, features, refusal=check)
         if args.json:
             field = "probabilities" if result.kind == "probability" else "scores"
             line = {
@@ -194,15 +198,20 @@ def _predict(args: argparse.Namespace) -> int:
                 "digit": result.digit,
                 field: [round(float(v), 6) for v in result.values],
                 "uncertain": result.uncertain,
+                "refused": result.uncertain,
             }
+            if result.uncertain:
+                line["reason"] = result.reason
             if result.empty:
                 line["note"] = "no ink found"
             print(json.dumps(line))
         elif result.empty:
             print(f"{path}: no digit (no ink found)")
+        elif result.uncertain:
+            forced = f"forced, it would say {result.digit}"
+            print(f"{path}: refused ({result.reason}; {forced})")
         else:
-            note = f" (uncertain: {result.reason})" if result.uncertain else ""
-            print(f"{path}: {result.digit}{note}")
+            print(f"{path}: {result.digit}")
     return status
 
 

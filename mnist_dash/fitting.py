@@ -220,6 +220,7 @@ def fit_with_progress(
         _report(progress, 1.0, f"{label} trained")
         return model
     *head, (_, last) = model.steps
+    _report(progress, 0.0, f"Preparing the digits for {label}")
     features = transform_in_place(head, X, y, fit=True)
     if fit_style == "epochs":
         classes = np.unique(y)

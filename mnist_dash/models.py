@@ -2,13 +2,16 @@
 
 Each model is a scikit-learn :class:`~sklearn.pipeline.Pipeline` whose first step
 turns uint8 pixels into floats, so callers pass pixels as stored and memory stays
-small between fits. The book's models (``"sgd"``, ``"sgd_scaled"``,
-``"random_forest"``) are the book's own calls on the book's own input (float64
-pixels for SGD) and give its figures; the others are named for what they are
-(``"sgd_averaged"`` is a fast variant, never a stand-in). Fitting reports
-progress (see :mod:`mnist_dash.fitting`), and fitted models are kept in the cache
-folder (see :mod:`mnist_dash.store`), so a restart or a second session does not
-train again.
+small between fits. The Draw page's model (:data:`DRAW_MODEL`) has a
+:class:`~mnist_dash.refusal.DigitRefusal` step before that one: it passes the
+pixels through and carries what the model needs to refuse a drawing that looks
+like no digit (:func:`mnist_dash.reading.read_drawing`). The book's models
+(``"sgd"``, ``"sgd_scaled"``, ``"random_forest"``) are the book's own calls on
+the book's own input (float64 pixels for SGD) and give its figures; the others
+are named for what they are (``"sgd_averaged"`` is a fast variant, never a
+stand-in). Fitting reports progress (see :mod:`mnist_dash.fitting`), and fitted
+models are kept in the cache folder (see :mod:`mnist_dash.store`), so a restart
+or a second session does not train again.
 
 Example
 -------
@@ -40,6 +43,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from mnist_dash import store
 from mnist_dash.data import shifted_copies
 from mnist_dash.fitting import FitStyle, Progress, fit_with_progress
+from mnist_dash.refusal import REFUSAL_BYTES, DigitRefusal
 
 __all__ = [
     "MODELS",
@@ -116,6 +120,8 @@ class ModelSpec:
     bytes_per_row : int
         Peak memory a fit needs per training digit, beyond the uint8 pixels:
         the working copy of the pixels and what the model keeps.
+    fixed_bytes : int
+        Peak memory a fit needs whatever the number of digits.
     """
 
     name: str
@@ -130,6 +136,7 @@ class ModelSpec:
     stored: bool = True
     prefit_steps: int = 0
     bytes_per_row: int = 784 * 4
+    fixed_bytes: int = 0
 
     @property
     def persisted(self) -> bool:
@@ -207,6 +214,9 @@ def _knn(random_state: int) -> Pipeline:
 def _mlp(random_state: int) -> Pipeline:
     return Pipeline(
         [
+            # Reads nothing and changes nothing: learns what is not a digit, so
+            # that the model refuses to read it (see mnist_dash.refusal).
+            ("refusal", DigitRefusal(random_state=random_state)),
             _pixels(pixels_to_unit),
             (
                 "mlp",
@@ -315,12 +325,16 @@ MODELS: dict[str, ModelSpec] = {
             "mlp",
             "Neural network (MLP)",
             "A small neural network (two hidden layers of 256 and 128 units, 15 "
-            "passes over the digits): the strongest reader of drawings here. "
-            "Not in the book's chapter 3.",
-            "MLPClassifier(hidden_layer_sizes=(256, 128)), 15 epochs",
+            "passes over the digits): the strongest reader of drawings here, and "
+            "it refuses drawings that look like no digit. Not in the book's "
+            "chapter 3.",
+            "MLPClassifier(hidden_layer_sizes=(256, 128)), 15 epochs, after a "
+            "DigitRefusal step",
             _mlp,
             "epochs",
             epochs=15,
+            # The refusal step's digits as drawn, glyphs and PCA (float32).
+            fixed_bytes=REFUSAL_BYTES,
         ),
     )
 }
@@ -404,7 +418,7 @@ def fit_memory(name: str, n_rows: int) -> int:
     """
     spec = _spec(name)
     rows = n_rows * (5 if spec.augment else 1)
-    return rows * spec.bytes_per_row
+    return rows * spec.bytes_per_row + spec.fixed_bytes
 
 
 _digests: dict[tuple[int, int], tuple[Any, Any, str]] = {}

@@ -153,6 +153,26 @@ def test_predict_plain_output(
     assert capsys.readouterr().out.strip().startswith(f"{path}: {sample.y_test[2]}")
 
 
+def test_predict_reports_a_refused_reading_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dash = tmp_path / "dash.png"
+    image = Image.new("L", (200, 200), 255)
+    image.paste(0, (20, 90, 180, 108))  # a dark dash on white paper
+    image.save(dash)
+    sample = data.load_mnist("sample")
+    digit = _digit_png(tmp_path / "d.png", sample.X_test[2], dark_on_light=True)
+    argv = ["predict", str(dash), str(digit), "--json", "--quiet", "--model", "knn"]
+    assert main(argv) == 0
+    refused, read = (json.loads(x) for x in capsys.readouterr().out.splitlines())
+    assert refused["refused"] is True and refused["uncertain"] is True
+    assert refused["reason"] == "this does not look like a digit"
+    assert refused["digit"] in range(10)  # what it would say, if forced
+    assert read["refused"] is False and "reason" not in read
+    assert main(["predict", str(dash), "--quiet", "--model", "knn"]) == 0
+    assert "refused (this does not look like a digit" in capsys.readouterr().out
+
+
 def test_predict_blank_image_reads_no_digit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -8,7 +8,19 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["data", "preprocess", "models", "store", "evaluation", "charts"]
+CORE = [
+    "data",
+    "preprocess",
+    "models",
+    "store",
+    "evaluation",
+    "charts",
+    "reading",
+    "refusal",
+    "explain",
+    "personal",
+    "npz",
+]
 
 
 def test_core_imports_without_streamlit() -> None:
