@@ -46,9 +46,14 @@ np.False_
 
 from __future__ import annotations
 
+import base64
+import binascii
 import errno
+import io
 import os
+import struct
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -56,7 +61,15 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
-__all__ = ["canvas_to_mnist", "image_file_to_mnist", "MAX_IMAGE_PIXELS"]
+__all__ = [
+    "MAX_DRAWING_CHARS",
+    "MAX_DRAWING_SIDE",
+    "MAX_IMAGE_PIXELS",
+    "canvas_to_mnist",
+    "decode_canvas_state",
+    "decode_drawing",
+    "image_file_to_mnist",
+]
 
 #: Side of the output image, and of the box the digit is fitted into.
 SIDE = 28
@@ -76,6 +89,14 @@ ERODE_FRACTION = 0.5
 #: Largest image file accepted, in pixels (width x height): bigger ones are refused
 #: before decoding, as decompression bombs.
 MAX_IMAGE_PIXELS = 40_000_000
+#: Longest drawing message decoded, in characters of its data URL: a 280x280
+#: canvas of pure noise is a 0.42 MB PNG in base64, a real drawing 5-30 kB.
+MAX_DRAWING_CHARS = 2_000_000
+#: Largest drawing decoded, per side: the canvas is 280x280 pixels (sent at that
+#: size whatever the screen's pixel density); twice that leaves a margin.
+MAX_DRAWING_SIDE = 560
+_PNG_DATA_URL = "data:image/png;base64,"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Least contrast (0-255) between paper and ink for an image file to hold ink.
 _MIN_CONTRAST = 16.0
 
@@ -205,6 +226,109 @@ def image_file_to_mnist(
     except (OSError, SyntaxError) as error:  # truncated or corrupt data
         raise ValueError(f"cannot read image {name}: {error}") from error
     return canvas_to_mnist(grey, normalize_pen=normalize_pen)
+
+
+def decode_drawing(
+    data: object,
+    *,
+    max_chars: int = MAX_DRAWING_CHARS,
+    max_side: int = MAX_DRAWING_SIDE,
+) -> np.ndarray | None:
+    """The pixels of a drawing as the canvas sends it, checked before decoding.
+
+    The canvas sends ``data:image/png;base64,...``; a browser can send anything.
+    So the message's length is checked before base64 is decoded, and the PNG's
+    declared size (in its IHDR chunk, the first after the signature) before PIL
+    reads it: a 12000x12000 image in a 0.8 MB message is refused without
+    allocating its 550 MB.
+
+    Parameters
+    ----------
+    data : object
+        The canvas's ``data`` value; None before the first stroke.
+    max_chars, max_side : int
+        Longest message and largest image side accepted.
+
+    Returns
+    -------
+    ndarray of uint8, shape (H, W, 4), or None
+        RGBA pixels, None when ``data`` is None.
+
+    Raises
+    ------
+    ValueError
+        Anything else: not text, too long, not a base64 PNG, too large, corrupt
+        or truncated. The message says which, for people.
+
+    Examples
+    --------
+    >>> decode_drawing(None) is None
+    True
+    >>> decode_drawing("data:image/png;base64,aGVsbG8=")
+    Traceback (most recent call last):
+    ...
+    ValueError: it is not a PNG image
+    """
+    if data is None:
+        return None
+    if not isinstance(data, str):
+        raise ValueError(f"it is {type(data).__name__}, not an image")
+    if len(data) > max_chars:
+        raise ValueError(
+            f"it is {len(data):,} characters long, more than the {max_chars:,} "
+            "a drawing takes"
+        )
+    if not data.startswith(_PNG_DATA_URL):
+        raise ValueError("it is not a PNG image (data:image/png;base64,...)")
+    try:
+        raw = base64.b64decode(data[len(_PNG_DATA_URL) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("its base64 is broken") from None
+    if not raw.startswith(_PNG_SIGNATURE) or raw[12:16] != b"IHDR":
+        raise ValueError("it is not a PNG image")
+    # The size is in the header's first chunk: read it before anything else.
+    width, height = struct.unpack(">II", raw[16:24].rjust(8, b"\0"))
+    if width > max_side or height > max_side:
+        raise ValueError(f"it is {width:,}x{height:,} pixels; the canvas is 280x280")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw), formats=["PNG"]) as img:
+                if img.size != (width, height):
+                    raise ValueError("its header is inconsistent")
+                img.load()
+                return np.asarray(img.convert("RGBA"))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ValueError(f"it is too large: {error}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, EOFError) as error:
+        raise ValueError(f"it is a broken PNG ({error})") from None
+
+
+def decode_canvas_state(state: object, **limits: int) -> np.ndarray | None:
+    """The drawing in a streamlit-drawable-canvas state, checked before decoding.
+
+    The canvas (0.13) keeps ``{"drawing": {"raw": ..., "data": "data:image/png;
+    base64,..."}, ...}`` in the session state under its key; ``None`` (nothing
+    yet) and a state without a drawing mean no drawing. The data is read with
+    :func:`decode_drawing` (``limits`` are its ``max_chars`` and ``max_side``).
+
+    >>> decode_canvas_state({"drawing": {"raw": {}, "data": None}}) is None
+    True
+    >>> decode_canvas_state({"drawing": "junk"})
+    Traceback (most recent call last):
+    ...
+    ValueError: the canvas sent str where a drawing belongs
+    """
+    if not isinstance(state, Mapping):
+        return None
+    drawing = state.get("drawing")
+    if drawing is None:
+        return None
+    if not isinstance(drawing, Mapping):
+        raise ValueError(
+            f"the canvas sent {type(drawing).__name__} where a drawing belongs"
+        )
+    return decode_drawing(drawing.get("data"), **limits)
 
 
 def _ink(image: np.ndarray) -> np.ndarray:
