@@ -18,7 +18,12 @@ functions and its ``*_figure`` builders:
 * :mod:`~mnist_dash.charts.roc`: ROC curves and AUC (``compute_roc``,
   ``roc_figure``);
 * :mod:`~mnist_dash.charts.probabilities`: one drawing's output per class
-  (``compute_probabilities``, ``probability_figure``);
+  (``compute_probabilities``, ``probability_figure``, ``before_after_figure``);
+* :mod:`~mnist_dash.charts.explain`: why a model read a drawing so
+  (``templates_figure``, ``contributions_figure``, ``neighbours_figure``,
+  ``saliency_figure``, drawing what :mod:`mnist_dash.explain` computes);
+* :mod:`~mnist_dash.charts.risk`: what refusing unsure readings buys
+  (``compute_risk_coverage``, ``risk_coverage_figure``);
 * :mod:`~mnist_dash.charts.digits`: pictures of digits (``digit_figure``,
   ``digit_grid_figure``);
 * :mod:`~mnist_dash.charts.reports`: whole-data-set summaries (class report,
@@ -67,9 +72,19 @@ from mnist_dash.charts.confusion import (
     confusion_from_metrics,
 )
 from mnist_dash.charts.digits import digit_figure, digit_grid_figure
+from mnist_dash.charts.explain import (
+    LinearExplanation,
+    Neighbours,
+    Saliency,
+    contributions_figure,
+    neighbours_figure,
+    saliency_figure,
+    templates_figure,
+)
 from mnist_dash.charts.probabilities import (
     ProbabilityBars,
     ScoreKind,
+    before_after_figure,
     compute_probabilities,
     probability_figure,
 )
@@ -82,6 +97,11 @@ from mnist_dash.charts.reports import (
     compute_accuracy_bars,
     compute_class_counts,
     compute_class_report,
+)
+from mnist_dash.charts.risk import (
+    RiskCoverage,
+    compute_risk_coverage,
+    risk_coverage_figure,
 )
 from mnist_dash.charts.roc import RocCurve, RocData, compute_roc, roc_figure
 from mnist_dash.charts.thresholds import (
@@ -110,14 +130,19 @@ __all__ = [
     "ClassCounts",
     "ClassReport",
     "ConfusionData",
+    "LinearExplanation",
+    "Neighbours",
     "Normalize",
     "ProbabilityBars",
+    "RiskCoverage",
     "RocCurve",
     "RocData",
+    "Saliency",
     "ScoreKind",
     "ScoreRanking",
     "ThresholdCurves",
     "accuracy_bars_figure",
+    "before_after_figure",
     "cell_from_selection",
     "class_counts_figure",
     "compute_accuracy_bars",
@@ -125,17 +150,23 @@ __all__ = [
     "compute_class_report",
     "compute_confusion",
     "compute_probabilities",
+    "compute_risk_coverage",
     "compute_roc",
     "compute_threshold_curves",
     "confusion_figure",
     "confusion_from_metrics",
+    "contributions_figure",
     "digit_figure",
     "digit_grid_figure",
     "metrics_at_threshold",
     "model_colour",
+    "neighbours_figure",
     "pr_curve_figure",
     "probability_figure",
+    "risk_coverage_figure",
     "roc_figure",
+    "saliency_figure",
+    "templates_figure",
     "threshold_figure",
     "threshold_for_precision",
 ]

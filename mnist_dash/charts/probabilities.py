@@ -101,7 +101,9 @@ def _value_text(data: ProbabilityBars, index: int) -> str:
     return format_number(value) if index == data.predicted else ""
 
 
-def probability_figure(data: ProbabilityBars) -> go.Figure:
+def probability_figure(
+    data: ProbabilityBars, *, title: str | None = None
+) -> go.Figure:
     """A bar per class, the predicted class in the accent colour, the others muted.
 
     Trace 0 is the bar chart: ``x`` the class labels (as text), ``y`` the values,
@@ -111,6 +113,9 @@ def probability_figure(data: ProbabilityBars) -> go.Figure:
     Parameters
     ----------
     data : ProbabilityBars
+    title : str, optional
+        By default ``"Predicted: <class>"``; a page that already shows the
+        prediction gives another.
 
     Returns
     -------
@@ -132,11 +137,41 @@ def probability_figure(data: ProbabilityBars) -> go.Figure:
     )
     return layout(
         fig,
-        title=f"Predicted: {data.predicted_class}",
+        title=title or f"Predicted: {data.predicted_class}",
         height=320,
         xaxis={"title": "Class", "type": "category"},
         yaxis={
             "title": "Probability" if is_probability else "Decision score",
             **({"range": [0, 1.1], "tickformat": ".0%"} if is_probability else {}),
         },
+    )
+
+
+def before_after_figure(before: ProbabilityBars, after: ProbabilityBars) -> go.Figure:
+    """The same image's output per class before and after a change of the model.
+
+    Trace 0 is ``before`` (muted), trace 1 ``after`` (the accent), grouped by
+    class; ``y`` are the values.
+    """
+    if before.kind != after.kind or len(before.values) != len(after.values):
+        raise ValueError("before and after must be the same kind, class for class")
+    labels = [label_text(c) for c in after.classes]
+    fig = go.Figure(
+        [
+            go.Bar(x=labels, y=before.values, name="Before", marker_color=NEUTRAL),
+            go.Bar(x=labels, y=after.values, name="After", marker_color=ACCENT),
+        ]
+    )
+    is_probability = after.kind == "probability"
+    return layout(
+        fig,
+        title=None,
+        height=260,
+        barmode="group",
+        xaxis={"title": "Class", "type": "category"},
+        yaxis={
+            "title": "Probability" if is_probability else "Decision score",
+            **({"range": [0, 1.05], "tickformat": ".0%"} if is_probability else {}),
+        },
+        legend={"orientation": "h", "y": 1.15},
     )

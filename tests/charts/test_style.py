@@ -13,8 +13,10 @@ import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 import pytest
+from sklearn.linear_model import SGDClassifier
+from sklearn.pipeline import make_pipeline
 
-from mnist_dash import charts, models
+from mnist_dash import charts, explain, models
 
 #: Streamlit's dark theme background, and the light theme's.
 DARK = "#0e1117"
@@ -81,6 +83,9 @@ def _difference(a: str, b: str) -> float:
 def figures(mnist, is_five, sgd_scores, forest_scores, multiclass_pred) -> dict:
     """One figure of every builder (and of each variant of the matrix)."""
     X, y = mnist
+    why = explain.explain_linear(
+        make_pipeline(SGDClassifier(random_state=42)).fit(X[:500], y[:500]), X[600]
+    )
     curves = charts.compute_threshold_curves(is_five, sgd_scores)
     threshold = charts.threshold_for_precision(curves, 0.9)
     at = charts.metrics_at_threshold(curves, threshold)
@@ -113,6 +118,25 @@ def figures(mnist, is_five, sgd_scores, forest_scores, multiclass_pred) -> dict:
         "digit": charts.digit_figure(X[0], title="What the model sees"),
         "gallery": charts.digit_grid_figure(X[:5], columns=5, titles=list("abcde")),
         "class counts": charts.class_counts_figure(charts.compute_class_counts(y)),
+        "templates": charts.templates_figure(why),
+        "shares": charts.contributions_figure(why),
+        "neighbours": charts.neighbours_figure(
+            explain.Neighbours(X[:3], np.array([1, 2, 3]), np.array([5.0, 6, 7]))
+        ),
+        "saliency": charts.saliency_figure(
+            explain.Saliency(3, 0.9, np.linspace(-1, 1, 784), 4), X[0]
+        ),
+        "risk coverage": charts.risk_coverage_figure(
+            {
+                "ours": charts.compute_risk_coverage(
+                    is_five, -np.abs(sgd_scores), threshold=-1000
+                )
+            }
+        ),
+        "before and after": charts.before_after_figure(
+            charts.compute_probabilities([0.2, 0.8], kind="probability"),
+            charts.compute_probabilities([0.7, 0.3], kind="probability"),
+        ),
         "accuracy": charts.accuracy_bars_figure(
             charts.compute_accuracy_bars(
                 {"dummy": [0.9, 0.91], "SGD": [0.95, 0.96]}, models={"SGD": "sgd"}
