@@ -66,7 +66,7 @@ def test_neighbours_are_those_kneighbors_finds(sample) -> None:
     ],
     ids=["mlp", "forest"],
 )
-def test_saliency_is_the_probability_lost_when_a_patch_is_hidden(
+def test_saliency_is_the_log_probability_lost_when_a_patch_is_hidden(
     estimator, sample
 ) -> None:
     model = estimator.fit(sample.X_train[:1500] / 255.0, sample.y_train[:1500])
@@ -89,8 +89,9 @@ def test_saliency_is_the_probability_lost_when_a_patch_is_hidden(
     for r, c in [(8, 8), (12, 12), (16, 8), (0, 0)]:
         hidden = picture.copy()
         hidden[r : r + 4, c : c + 4] = 0
+        hidden_p = Pixels().predict_proba(hidden.reshape(1, 784))[0][seen.digit]
         expected = (
-            base.max() - Pixels().predict_proba(hidden.reshape(1, 784))[0][seen.digit]
+            np.log(base.max()) - np.log(max(hidden_p, 1e-6))
             if picture[r : r + 4, c : c + 4].any()
             else 0.0
         )

@@ -75,7 +75,7 @@ class Neighbours:
 
 @dataclass(frozen=True, eq=False)
 class Saliency:
-    """How much hiding each part of an image lowers the predicted probability.
+    """How much hiding each part of an image lowers the predicted log-probability.
 
     Attributes
     ----------
@@ -84,9 +84,9 @@ class Saliency:
     probability : float
         Its probability for the whole image.
     drop : ndarray, shape (784,)
-        For each pixel, the mean fall of that probability over the patches
-        covering it when each is hidden (negative: hiding it helps the digit);
-        0 where no patch with ink covers it.
+        For each pixel, the mean fall of that probability's logarithm over the
+        patches covering it when each is hidden (negative: hiding it helps the
+        digit); 0 where no patch with ink covers it.
     patch : int
         Side of the hidden patches, in pixels.
     """
@@ -203,7 +203,7 @@ def saliency_figure(data: Saliency, image: np.ndarray) -> go.Figure:
                 zmax=limit,
                 zsmooth=False,
                 colorbar={"thickness": 10, "len": 0.8},
-                hovertemplate="probability lost %{z:.2f}<extra></extra>",
+                hovertemplate="log-probability lost %{z:.2f}<extra></extra>",
             ),
             go.Contour(
                 z=np.asarray(image, dtype=np.float64).reshape(28, 28),
