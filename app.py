@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from mnist_dash import ui
+
 st.set_page_config(page_title="mnist_dash", page_icon="✏️", layout="wide")
 
 pages = [
@@ -14,4 +16,4 @@ pages = [
     st.Page("views/exercises.py", title="Exercises", icon="🏋️"),
 ]
 
-st.navigation(pages).run()
+ui.run_page(st.navigation(pages))

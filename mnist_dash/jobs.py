@@ -34,13 +34,32 @@ True
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-__all__ = ["BACKGROUND", "INTERACTIVE", "Job", "Scheduler"]
+__all__ = ["BACKGROUND", "INTERACTIVE", "Job", "Scheduler", "trace"]
+
+_trace_guard = threading.Lock()
+
+
+def trace(event: str, **fields: Any) -> None:
+    """Append one JSON line to ``$MNIST_DASH_TRACE``, if set (for the load bench).
+
+    Each job's start is traced, so a benchmark can count how often each
+    computation ran; :mod:`mnist_dash.ui` traces each page run's duration.
+    """
+    path = os.environ.get("MNIST_DASH_TRACE")
+    if not path:
+        return
+    line = json.dumps({"event": event, "time": time.time(), **fields})
+    with _trace_guard, open(path, "a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
 
 #: Priority of work someone is waiting for.
 INTERACTIVE = 0
@@ -152,6 +171,7 @@ class Job:
         if not self.future.set_running_or_notify_cancel():
             return
         self._started = time.monotonic()
+        trace("job", key=repr(self.key), heavy=self.heavy, priority=self.priority)
         try:
             result = self._compute(self)
         except BaseException as error:  # noqa: BLE001 - handed to every waiter

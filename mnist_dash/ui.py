@@ -28,10 +28,12 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from mnist_dash import book, charts, evaluation, jobs, models
+from mnist_dash import book, charts, evaluation, jobs, models, store
 from mnist_dash import data as data_module
 
 __all__ = [
+    "run_page",
+    "timed",
     "init_session",
     "shared_digit",
     "digit_picker",
@@ -99,6 +101,39 @@ _scheduler = jobs.Scheduler(
 )
 
 
+def run_page(page: Any) -> None:
+    """Run the page ``st.navigation`` chose, timing it for ``$MNIST_DASH_TRACE``.
+
+    The time is the server's own, from the start of the page's script to its
+    end (or to the click that stopped it), so a load test measures the server,
+    not the browsers sharing its machine.
+    """
+    started = time.perf_counter()
+    outcome = "done"
+    try:
+        page.run()
+    except BaseException:  # a rerun or stop request ends the script this way
+        outcome = "stopped"
+        raise
+    finally:
+        jobs.trace(
+            "run",
+            page=str(getattr(page, "url_path", "")) or "home",
+            seconds=time.perf_counter() - started,
+            outcome=outcome,
+        )
+
+
+@contextmanager
+def timed(name: str) -> Iterator[None]:
+    """Trace the duration of a block (a fragment's run) as ``name``."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        jobs.trace("run", page=name, seconds=time.perf_counter() - started)
+
+
 def _url_digit() -> int | None:
     """The ``?digit=`` of a shared link, when it is a digit 0-9."""
     text = st.query_params.get("digit", "")
@@ -117,6 +152,11 @@ def init_session() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value
+    if not st.session_state.get("cache_note_shown"):
+        st.session_state["cache_note_shown"] = True
+        problem = store.problem()
+        if problem:
+            st.info(f"Note: {problem}.", icon="💾")
 
 
 def shared_digit(key: str) -> int:
@@ -227,13 +267,15 @@ def _memoised(
     memory: int = 0,
     priority: int = jobs.INTERACTIVE,
     wait: Wait = True,
+    show_errors: bool = False,
 ) -> T | None:
     """``compute(job)`` once per process for ``key``, waiting with a progress bar.
 
     The job is its own progress callback (``compute(progress)`` works). Returns
     None when ``wait`` runs out first; the work goes on. A failed computation is
     forgotten, so the next call tries again; its exception is raised to every
-    caller waiting on it.
+    caller waiting on it, or, with ``show_errors``, shown on the page in one
+    sentence (the page stops there and works again on the next rerun).
     """
     job = _scheduler.submit(
         key, compute, title=title, heavy=heavy, memory=memory, priority=priority
@@ -252,8 +294,25 @@ def _memoised(
     error = job.future.exception()
     if error is not None:
         _scheduler.forget_failed(job)
+        if show_errors and isinstance(error, Exception):
+            _show_failure(title, error)
         raise error
     return job.result()
+
+
+def _show_failure(title: str, error: Exception) -> None:
+    """Say on the page what failed and why, then stop this run of the page."""
+    if isinstance(error, store.LockTimeout):
+        st.error(
+            f"{title} is busy: another process is computing the same thing and "
+            f"did not finish in time ({error}). Try again in a moment.",
+            icon="⏳",
+        )
+    else:
+        st.error(
+            f"{title} failed: {error}. Reload the page to try again.", icon="⚠️"
+        )
+    st.stop()
 
 
 def _pause(job: jobs.Job) -> None:
@@ -366,6 +425,7 @@ def get_model(
         memory=models.fit_memory(name, len(y)),
         priority=priority,
         wait=wait,
+        show_errors=True,
     )
 
 
@@ -390,6 +450,7 @@ def get_test_accuracy(
         heavy=True,
         memory=models.fit_memory(name, len(dataset.y_test)),
         wait=wait,
+        show_errors=True,
     )
 
 
@@ -434,6 +495,7 @@ def get_cross_val(
         memory=models.fit_memory(name, len(y) * 2 // 3),
         priority=priority,
         wait=wait,
+        show_errors=True,
     )
 
 

@@ -109,3 +109,46 @@ def test_draw_page_reads_an_injected_drawing() -> None:
         assert len(charts) == 2  # the 28x28 preview and the probabilities
         assert any(m.label.startswith("Is it a 5") for m in at.metric)
     assert hits >= 4
+
+
+def test_a_bad_cache_folder_is_said_once_and_every_page_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("MNIST_DASH_HOME", str(not_a_folder))
+    at = app_at("views/home.py")
+    assert not at.exception
+    notes = [i.value for i in at.info if "cache folder" in i.value]
+    assert len(notes) == 1 and "working in memory" in notes[0]
+    at.button(key="home_train").click().run()
+    assert not at.exception and at.metric[0].label == "Test accuracy"
+    at.switch_page("views/binary.py").run()
+    assert not at.exception
+    assert not [i for i in at.info if "cache folder" in i.value]  # said once
+    assert not_a_folder.read_text() == "a file where the cache folder should be"
+
+
+def test_a_busy_lock_is_a_sentence_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from contextlib import contextmanager
+
+    from mnist_dash import store
+
+    @contextmanager
+    def busy(key: str, **kwargs: object):
+        raise store.LockTimeout(f"{key} is held by another process")
+        yield  # pragma: no cover - never reached
+
+    monkeypatch.setattr(store, "locked", busy)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["target_digit"] = 8  # a detector no other test has asked for
+    at.switch_page("views/roc.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (error,) = at.error
+    assert "is busy" in error.value and "Try again" in error.value
+    # Once the other process is done, the page works.
+    monkeypatch.undo()
+    at.run()
+    assert not at.exception and not at.error

@@ -18,7 +18,7 @@ from .helpers import (
 )
 
 #: Page path -> plotly charts it draws.
-METRIC_PAGES = {"binary": 2, "tradeoff": 3, "roc": 1, "multiclass": 3}
+METRIC_PAGES = {"binary": 3, "tradeoff": 3, "roc": 1, "multiclass": 3}
 
 
 def metric_value(page, label: str):
@@ -88,11 +88,22 @@ def test_threshold_slider_changes_precision(page, app_server, external_requests)
 
 
 def test_a_shared_link_opens_at_its_threshold(page, app_server):
-    goto_page(page, app_server, "/tradeoff?threshold=1234")
+    goto_page(page, app_server, "/tradeoff?digit=5&threshold=1234")
     thumb = widget(page, "tradeoff_threshold").get_by_role("slider")
-    expect(thumb).to_have_attribute("aria-valuetext", "1234")
+    # The slider's text has thousands separators ("localized"), never 1.2e+03.
+    expect(thumb).to_have_attribute("aria-valuetext", "1,234")
     expect(metric_value(page, "Threshold")).to_have_text("1,234")
     assert url_threshold(page) == 1234
+    query = parse_qs(urlparse(page.url).query)
+    assert query["digit"] == ["5"] and query["threshold"] == ["1234"]
+    assert exceptions(page) == []
+
+
+def test_a_link_with_another_digit_opens_that_detector(page, app_server):
+    goto_page(page, app_server, "/tradeoff?digit=3&threshold=-50000")
+    expect(page.locator(".st-key-tradeoff_digit")).to_contain_text("3")
+    expect(metric_value(page, "Threshold")).to_have_text("-50,000")
+    assert parse_qs(urlparse(page.url).query)["digit"] == ["3"]
     assert exceptions(page) == []
 
 
