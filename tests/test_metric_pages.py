@@ -292,7 +292,9 @@ def test_threshold_is_shared_with_the_roc_page() -> None:
     at = open_page("views/tradeoff.py")
     at.button(key="tradeoff_go").run()
     slider = at.slider(key="tradeoff_threshold")
-    target = slider.value + (slider.max - slider.value) / 3
+    # A value the slider can take: on its grid of steps.
+    third = slider.value + (slider.max - slider.value) / 3
+    target = slider.min + round((third - slider.min) / slider.step) * slider.step
     at.slider(key="tradeoff_threshold").set_value(target).run()
     _, _, recall = tradeoff_numbers(at)
     at.switch_page("views/roc.py").run()

@@ -39,10 +39,14 @@ def _start(curves: charts.ThresholdCurves) -> float:
 
 
 def _share_slider() -> None:
-    """The slider moved: its value becomes the shared threshold (and the link's)."""
-    ui.set_detector_threshold(
-        st.session_state[SLIDER], target_digit=st.session_state["target_digit"]
-    )
+    """The slider moved: its value becomes the shared threshold (and the link's).
+
+    Snapped to the slider's own decimals: stepping by 1,000 from -4,332,000 in
+    floating point gives 188000.00000000038, which no link should carry.
+    """
+    value = round(st.session_state[SLIDER], st.session_state["tradeoff_decimals"])
+    st.session_state[SLIDER] = value
+    ui.set_detector_threshold(value, target_digit=st.session_state["target_digit"])
 
 
 def _new_digit() -> None:
@@ -85,13 +89,14 @@ curves = ui.get_threshold_curves("sgd", target_digit=digit)
 lowest, highest, step = _slider_grid(
     float(curves.thresholds[0]), float(curves.thresholds[-1])
 )
+st.session_state["tradeoff_decimals"] = max(0, -math.floor(math.log10(step)))
 if SLIDER not in st.session_state:
     # The slider's first drawing on this visit, or a new digit: from the shared
     # threshold (a link, or another page) or the book's 90 %-precision start.
     # Afterwards only callbacks move it, so quick key presses are never undone.
     shared = ui.detector_threshold(digit, default=_start(curves), share=False)
     st.session_state[SLIDER] = min(max(shared, lowest), highest)
-    _share_slider()
+    ui.set_detector_threshold(st.session_state[SLIDER], target_digit=digit)
 
 digit_col, slider_col, target_col, button_col = st.columns(
     [0.8, 4, 1.2, 1.1], vertical_alignment="bottom"
