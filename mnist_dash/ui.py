@@ -197,7 +197,9 @@ def model_picker(key: str, *, shared: str) -> str:
     init_session()
     offered, too_big = offered_models()
     if st.session_state[shared] not in offered:
-        st.session_state[shared] = DEFAULTS[shared]
+        # Say, full MNIST chosen after a model that only fits on the sample.
+        fallback = DEFAULTS[shared]
+        st.session_state[shared] = fallback if fallback in offered else offered[0]
     st.session_state[key] = st.session_state[shared]
 
     def remember() -> None:

@@ -154,3 +154,17 @@ def test_pages_show_the_books_figures_at_full_scale(
     rows = _book_rows(roc)
     assert all(mark == "✅ same" for _, _, mark in rows.values()), rows
     assert np.isclose(float(shown[f"AUC, {sgd_label}"]), F["auc_sgd"].value, atol=5e-5)
+
+
+def test_models_that_would_not_fit_are_not_offered_at_full_scale(
+    full: data.MnistData,
+) -> None:
+    home = _full_page("views/home.py")
+    picker = home.selectbox(key="home_model")
+    offered, too_big = ui.offered_models("openml")
+    assert "knn_shifted" in too_big and "mlp" in offered
+    assert picker.options == [models.MODELS[name].label for name in offered]
+    assert picker.value in offered  # never a model that is not offered
+    assert "memory budget" in picker.help
+    exercises = _full_page("views/exercises.py")
+    assert any("Not offered on this data" in i.value for i in exercises.info)
