@@ -207,7 +207,7 @@ def is_cached(
     key = _cv_key(
         name, X, y, target_digit=target_digit, cv=cv, random_state=random_state
     )
-    return store.load_arrays(key) is not None
+    return store.has_arrays(key)
 
 
 def _check_name(name: str) -> models.ModelSpec:

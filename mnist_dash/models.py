@@ -497,11 +497,13 @@ def is_stored(
     target_digit: int | None = None,
     random_state: int = 42,
 ) -> bool:
-    """Whether :func:`train_model` would read this model from the cache folder."""
-    path = model_file(
-        name, X, y, target_digit=target_digit, random_state=random_state
-    )
-    return path is not None and path.is_file()
+    """Whether :func:`train_model` would read this model rather than fit it."""
+    if not _spec(name).persisted:
+        return False
+    key = model_key(name, X, y, target_digit=target_digit, random_state=random_state)
+    return store.has_model(key)
+
+
 def _check_classes(targets: np.ndarray, target_digit: int | None) -> None:
     """Refuse, with a clear message, what scikit-learn would refuse with a traceback."""
     classes = np.unique(targets)
