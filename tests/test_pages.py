@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from mnist_dash import data
+from mnist_dash import data, ui
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -60,6 +60,9 @@ def test_home_keeps_working_when_openml_fails(monkeypatch: pytest.MonkeyPatch) -
         raise data.DataSourceError("Could not download MNIST from OpenML (offline)")
 
     monkeypatch.setattr(data, "load_openml", offline)
+    # Full MNIST may already be loaded in this process (the full-scale tests
+    # seed OpenML offline): forget it, so this run really tries the download.
+    ui._scheduler.forget(lambda key: key[:2] == ("data", "openml"))
     at = app_at("views/home.py")
     at.radio(key="home_source").set_value("openml").run()
     assert not at.exception
