@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import RerunException, StopException
 
 from mnist_dash import book, charts, evaluation, jobs, models, store
 from mnist_dash import data as data_module
@@ -105,15 +106,24 @@ def run_page(page: Any) -> None:
     """Run the page ``st.navigation`` chose, timing it for ``$MNIST_DASH_TRACE``.
 
     The time is the server's own, from the start of the page's script to its
-    end (or to the click that stopped it), so a load test measures the server,
-    not the browsers sharing its machine.
+    end (or to the click that cut it short), so a load test measures the server,
+    not the browsers sharing its machine. ``outcome`` says how it ended:
+    ``"done"`` (it ran to its end), ``"stopped"`` (``st.stop()``, as Draw does
+    with an empty canvas, or a click during the run: Streamlit's fast reruns
+    stop the old run), ``"rerun"`` (``st.rerun()``) or ``"error"``.
     """
     started = time.perf_counter()
     outcome = "done"
     try:
         page.run()
-    except BaseException:  # a rerun or stop request ends the script this way
+    except RerunException:
+        outcome = "rerun"
+        raise
+    except StopException:
         outcome = "stopped"
+        raise
+    except BaseException:
+        outcome = "error"
         raise
     finally:
         jobs.trace(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -173,3 +175,20 @@ def _until(condition, timeout: float = WAIT) -> None:
             return
         done.wait(0.01)
     raise AssertionError("condition never became true")
+
+
+def test_each_job_start_is_traced_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("MNIST_DASH_TRACE", str(trace))
+    scheduler = Scheduler(heavy_workers=1)
+    scheduler.submit(("model", "sample", "sgd", 5), lambda job: 1, heavy=True)
+    scheduler.submit(("data", "sample"), lambda job: 2, heavy=False).result(WAIT)
+    scheduler.get(("model", "sample", "sgd", 5)).result(WAIT)
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert sorted(event["key"] for event in events) == [
+        "('data', 'sample')",
+        "('model', 'sample', 'sgd', 5)",
+    ]
+    assert {event["event"] for event in events} == {"job"}
