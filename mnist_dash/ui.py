@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import streamlit as st
+import threadpoolctl
 from streamlit.runtime.scriptrunner import RerunException, StopException
 
 from mnist_dash import book, charts, evaluation, jobs, models, store
@@ -100,6 +101,13 @@ def _memory_budget() -> int:
 _scheduler = jobs.Scheduler(
     light_workers=4, heavy_workers=2, memory_budget=_memory_budget()
 )
+# So each heavy job computes on one core. OpenBLAS starts a thread per core for
+# every large product and its threads spin while they wait: two jobs at once
+# (or browsers, or other apps on the box) then overcommit the cores, and under
+# load the MLP on the sample took 37-65 s to fit instead of 3.5 s (see the
+# README's "Load and memory"). The limit is process-wide; the command line,
+# which runs one job at a time, keeps every core.
+threadpoolctl.threadpool_limits(limits=1, user_api="blas")
 
 
 def run_page(page: Any) -> None:

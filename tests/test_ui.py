@@ -159,3 +159,11 @@ def test_the_home_page_is_traced_as_home(
     monkeypatch.setenv("MNIST_DASH_TRACE", str(trace))
     ui.run_page(SimpleNamespace(url_path="", run=lambda: None))
     assert json.loads(trace.read_text())["page"] == "home"
+
+
+def test_the_server_runs_one_blas_thread_per_heavy_job() -> None:
+    import threadpoolctl
+
+    blas = threadpoolctl.threadpool_info()
+    assert [info["num_threads"] for info in blas if info["user_api"] == "blas"]
+    assert all(info["num_threads"] == 1 for info in blas if info["user_api"] == "blas")
