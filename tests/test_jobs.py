@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mnist_dash import jobs
 from mnist_dash.jobs import BACKGROUND, INTERACTIVE, Job, Scheduler
 
 WAIT = 30  # seconds: a bound for a hung test, never a performance limit
@@ -192,3 +193,22 @@ def test_each_job_start_is_traced_when_asked(
         "('model', 'sample', 'sgd', 5)",
     ]
     assert {event["event"] for event in events} == {"job"}
+
+
+def test_memory_is_handed_back_after_each_heavy_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trims: list[int] = []
+    monkeypatch.setattr(jobs, "_malloc_trim", trims.append)
+    scheduler = Scheduler(heavy_workers=1)
+    scheduler.submit("read", lambda job: 1, heavy=False).result(WAIT)
+    assert trims == []  # a disk read frees little
+    scheduler.submit("fit", lambda job: 2, heavy=True).result(WAIT)
+    scheduler.submit("failing fit", lambda job: 1 / 0, heavy=True).future.exception(
+        WAIT
+    )
+    assert trims == [0, 0]
+
+
+def test_handing_memory_back_works_here() -> None:
+    jobs.give_back_memory()  # glibc's malloc_trim, or nothing where there is none
