@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numbers
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mnist_dash import models, store
-from mnist_dash.fitting import fit_with_progress, transform_in_place
+from mnist_dash.fitting import (
+    column_blocks,
+    fit_scaler_in_blocks,
+    fit_with_progress,
+    transform_in_place,
+)
 
 __all__ = [
     "CrossValResult",
@@ -159,17 +164,14 @@ def fit_columnwise(
         if not isinstance(step, StandardScaler):
             step.fit(X)
             continue
-        parts = []
-        for start in range(0, X.shape[1], block):
-            columns = X[:, start : start + block]
-            for _, before in steps[:position]:
-                columns = before.transform(columns)
-            parts.append(clone(step).fit(np.asarray(columns, dtype=np.float64)))
-        step.fit(np.asarray(X[:2, :1], dtype=np.float64))  # sets the fitted state
-        for name in ("mean_", "var_", "scale_"):
-            setattr(step, name, np.concatenate([getattr(p, name) for p in parts]))
-        step.n_features_in_ = X.shape[1]
-        step.n_samples_seen_ = parts[0].n_samples_seen_
+
+        def blocks(position: int = position) -> Iterator[np.ndarray]:
+            for columns in column_blocks(X, block):
+                for _, before in steps[:position]:
+                    columns = before.transform(columns)
+                yield np.asarray(columns, dtype=np.float64)
+
+        fit_scaler_in_blocks(step, blocks())
 
 
 def _cv_key(

@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 import streamlit as st
+import threadpoolctl
+from streamlit.runtime.scriptrunner import RerunException, StopException
 
 from mnist_dash import book, charts, evaluation, jobs, models, store
 from mnist_dash import data as data_module
@@ -99,21 +101,37 @@ def _memory_budget() -> int:
 _scheduler = jobs.Scheduler(
     light_workers=4, heavy_workers=2, memory_budget=_memory_budget()
 )
+# So each heavy job computes on one core. OpenBLAS starts a thread per core for
+# every large product and its threads spin while they wait: two jobs at once
+# (or browsers, or other apps on the box) then overcommit the cores, and under
+# load the MLP on the sample took 37-65 s to fit instead of 3.5 s (see the
+# README's "Load and memory"). The limit is process-wide; the command line,
+# which runs one job at a time, keeps every core.
+threadpoolctl.threadpool_limits(limits=1, user_api="blas")
 
 
 def run_page(page: Any) -> None:
     """Run the page ``st.navigation`` chose, timing it for ``$MNIST_DASH_TRACE``.
 
     The time is the server's own, from the start of the page's script to its
-    end (or to the click that stopped it), so a load test measures the server,
-    not the browsers sharing its machine.
+    end (or to the click that cut it short), so a load test measures the server,
+    not the browsers sharing its machine. ``outcome`` says how it ended:
+    ``"done"`` (it ran to its end), ``"stopped"`` (``st.stop()``, as Draw does
+    with an empty canvas, or a click during the run: Streamlit's fast reruns
+    stop the old run), ``"rerun"`` (``st.rerun()``) or ``"error"``.
     """
     started = time.perf_counter()
     outcome = "done"
     try:
         page.run()
-    except BaseException:  # a rerun or stop request ends the script this way
+    except RerunException:
+        outcome = "rerun"
+        raise
+    except StopException:
         outcome = "stopped"
+        raise
+    except BaseException:
+        outcome = "error"
         raise
     finally:
         jobs.trace(
