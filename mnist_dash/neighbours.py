@@ -30,8 +30,10 @@ __all__ = ["PixelNeighbours", "majority_vote", "pixel_mode"]
 
 Progress = Callable[[float, str], None]
 
-#: Bytes of float64 working memory per block (training rows, and distances).
+#: Bytes of float64 working memory for a block of training rows, and for the
+#: block's distances to the queries (and as much again for their ranking).
 BLOCK_BYTES = 32 * 2**20
+DISTANCE_BYTES = 8 * 2**20
 
 
 class PixelNeighbours:
@@ -96,11 +98,14 @@ class PixelNeighbours:
         best_d = np.full((len(Q), k), np.inf)
         best_i = np.zeros((len(Q), k), dtype=np.intp)
         # Few queries: big blocks of training rows; many: the distances bound it.
-        step = max(k, min(self._rows_per_block, BLOCK_BYTES // (8 * len(Q))))
+        step = max(k, min(self._rows_per_block, DISTANCE_BYTES // (8 * len(Q))))
         for start in range(0, len(self), step):
             rows = self._rows(start, start + step)
-            # ||x - q||^2 without ||q||^2, which does not change the order.
-            partial = self.norms[start : start + len(rows)] - 2.0 * (Q @ rows.T)
+            # ||x - q||^2 without ||q||^2, which does not change the order; in
+            # place, so the block's distances are the only array of their size.
+            partial = Q @ rows.T
+            partial *= -2.0
+            partial += self.norms[start : start + len(rows)]
             if partial.shape[1] > k:
                 near = np.argpartition(partial, k - 1, axis=1)[:, :k]
             else:
@@ -143,8 +148,13 @@ def pixel_mode(values: np.ndarray) -> np.ndarray:
     >>> pixel_mode(np.array([[[3, 9], [5, 9], [5, 1], [3, 2]]], dtype=np.uint8))
     array([[3, 9]], dtype=uint8)
     """
-    counts = (values[:, :, None, :] == values[:, None, :, :]).sum(axis=2)
-    # The most neighbours first; among as many, the smallest value.
-    key = counts.astype(np.int32) * 256 + (255 - values.astype(np.int32))
-    best = key.argmax(axis=1)[:, None, :]
-    return np.take_along_axis(values, best, axis=1)[:, 0, :]
+    out = np.empty((values.shape[0], values.shape[2]), dtype=values.dtype)
+    for start in range(0, len(values), 64):  # 64 queries at a time: a few MB
+        block = values[start : start + 64]
+        same = block[:, :, None, :] == block[:, None, :, :]
+        counts = same.sum(axis=2, dtype=np.int16)
+        # The most neighbours first; among as many, the smallest value.
+        key = counts * 256 + (255 - block.astype(np.int16))
+        best = key.argmax(axis=1)[:, None, :]
+        out[start : start + 64] = np.take_along_axis(block, best, axis=1)[:, 0, :]
+    return out

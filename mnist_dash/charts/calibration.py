@@ -228,6 +228,6 @@ def calibration_figure(data: CalibrationData) -> go.Figure:
         xaxis={"range": [0, 1]},
         xaxis2={"title": "Mean predicted probability", "range": [0, 1]},
         yaxis={"title": "Share really positive", "range": [0, 1.02]},
-        yaxis2={"title": "Digits", "type": "log"},
+        yaxis2={"title": "Digits", "type": "log", "dtick": 1},
         legend={"x": 0.02, "y": 0.98, "xanchor": "left", "yanchor": "top"},
     )

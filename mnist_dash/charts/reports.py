@@ -300,8 +300,8 @@ def multilabel_f1_figure(data: MultilabelF1) -> go.Figure:
                 "pattern": {"shape": [""] * len(data.labels) + ["/", "/"]},
             },
             text=[f"{v:.4f}" for v in values],
-            textposition="inside",
-            textfont={"color": text_colour_on(colour)},
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{x}: F1 %{y:.4f}<extra></extra>",
         )
     )
@@ -310,5 +310,5 @@ def multilabel_f1_figure(data: MultilabelF1) -> go.Figure:
         title="F1 of each label, out of fold (cross_val_predict, cv=3)",
         height=320,
         xaxis={"type": "category"},
-        yaxis={"title": "F1", "range": [0, 1]},
+        yaxis={"title": "F1", "range": [0, 1.1]},
     )
