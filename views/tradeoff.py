@@ -5,7 +5,7 @@ import math
 import sklearn
 import streamlit as st
 
-from mnist_dash import book, charts, evaluation, export, models, ui
+from mnist_dash import book, charts, export, models, tasks, ui
 
 ui.init_session()
 
@@ -379,11 +379,8 @@ elif (training := ui.job("model", source, "sgd", digit)) is not None:
 
 st.header("How steady is it? The spread across folds")
 sgd = ui.get_cross_val("sgd", target_digit=digit)
-spread = charts.compute_fold_spread(
-    sgd.y_true,
-    sgd.scores,
-    evaluation.fold_ids(dataset.y_train, target_digit=digit),
-    prevalence=prevalence,
+spread = ui.run(
+    tasks.fold_spread(dataset, sgd, target_digit=digit, prevalence=prevalence)
 )
 st.plotly_chart(
     charts.fold_spread_figure(spread, threshold=threshold), key="tradeoff_folds"

@@ -260,6 +260,8 @@ def at_prevalence(curves: ThresholdCurves, prevalence: float | None) -> Threshol
     >>> at_prevalence(curves, 0.2).precisions.round(3)
     array([0.2  , 0.333, 0.2  , 1.   , 1.   ])
     """
+    if prevalence is None and curves.prevalence is None:
+        return curves
     tp, fp = curves.ranking.counts(curves.thresholds)
     w_neg, w_pos = curves.ranking.class_weights(prevalence)
     tp_w, fp_w = tp * w_pos, fp * w_neg
