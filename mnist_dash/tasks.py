@@ -88,7 +88,8 @@ def calibration(dataset: MnistData, target_digit: int) -> Task:
         compute=lambda job: calibration_module.cross_validate_calibrated_sgd(
             X, y, target_digit=target_digit, progress=job, between_folds=job.checkpoint
         ),
-        memory=fit_memory("sgd", len(y) * 2 // 3),
+        # One inner fold's float64 copy (4/9 of the digits), and a block of tests.
+        memory=fit_memory("sgd", len(y) * 4 // 9) + 64 * 2**20,
         stored=calibration_module.is_cached(X, y, target_digit=target_digit),
     )
 
@@ -124,7 +125,8 @@ def multilabel(dataset: MnistData) -> Task:
         compute=lambda job: multilabel_module.cross_val_predict_knn(
             X, y, progress=job, between_folds=job.checkpoint
         ),
-        memory=fit_memory("knn", len(y) * 2 // 3),
+        # The fold's float32 copy, and scikit-learn's distance blocks.
+        memory=fit_memory("knn", len(y) * 2 // 3) + 32 * 2**20,
         stored=multilabel_module.is_cached(X, y),
     )
 
