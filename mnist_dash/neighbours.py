@@ -21,7 +21,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -29,6 +29,8 @@ from numpy.typing import ArrayLike
 __all__ = ["PixelNeighbours", "majority_vote", "pixel_mode"]
 
 Progress = Callable[[float, str], None]
+#: ``stream(m)``: the next ``m`` rows of offsets (see :class:`PixelNeighbours`).
+OffsetStream = Callable[[int], np.ndarray]
 
 #: Bytes of float64 working memory for a block of training rows, and for the
 #: block's distances to the queries (and as much again for their ranking).
@@ -43,33 +45,37 @@ class PixelNeighbours:
     ----------
     X : ndarray of uint8, shape (n, d)
         The training pixels, kept by reference (not copied).
-    offsets : ndarray of uint8, shape (n, d), optional
-        Added to ``X`` when distances are computed, also kept by reference: the
-        book's noisy training digits are ``X_train + noise`` without a third
-        array of their sum.
+    offsets : callable, optional
+        Something to add to ``X`` when distances are computed, without keeping
+        it: ``offsets()`` opens a stream and ``stream(m)`` gives the next ``m``
+        rows. Each pass over the training rows opens a new stream and takes the
+        rows in order; the book's noisy training digits are ``X_train + noise``,
+        with the noise drawn again, a block at a time, on each pass.
     """
 
-    def __init__(self, X: np.ndarray, *, offsets: np.ndarray | None = None) -> None:
+    def __init__(
+        self, X: np.ndarray, *, offsets: Callable[[], OffsetStream] | None = None
+    ) -> None:
         if X.ndim != 2:
             raise ValueError(f"X must be (n, d), got shape {X.shape}")
-        if offsets is not None and offsets.shape != X.shape:
-            raise ValueError(f"offsets has shape {offsets.shape}, X has {X.shape}")
         self._X = X
         self._offsets = offsets
         self._rows_per_block = max(1, BLOCK_BYTES // (8 * X.shape[1]))
         self.norms = np.empty(len(X))
-        for start in range(0, len(X), self._rows_per_block):
-            rows = self._rows(start, start + self._rows_per_block)
+        for start, rows in self._blocks(self._rows_per_block):
             self.norms[start : start + len(rows)] = np.einsum("ij,ij->i", rows, rows)
 
     def __len__(self) -> int:
         return len(self._X)
 
-    def _rows(self, start: int, stop: int) -> np.ndarray:
-        rows = self._X[start:stop].astype(np.float64)
-        if self._offsets is not None:
-            rows += self._offsets[start:stop]
-        return rows
+    def _blocks(self, step: int) -> Iterator[tuple[int, np.ndarray]]:
+        """The training rows as float64 (plus their offsets), ``step`` at a time."""
+        stream = self._offsets() if self._offsets is not None else None
+        for start in range(0, len(self._X), step):
+            rows = self._X[start : start + step].astype(np.float64)
+            if stream is not None:
+                rows += stream(len(rows))
+            yield start, rows
 
     def kneighbors(
         self, queries: ArrayLike, *, k: int = 5, progress: Progress | None = None
@@ -99,8 +105,7 @@ class PixelNeighbours:
         best_i = np.zeros((len(Q), k), dtype=np.intp)
         # Few queries: big blocks of training rows; many: the distances bound it.
         step = max(k, min(self._rows_per_block, DISTANCE_BYTES // (8 * len(Q))))
-        for start in range(0, len(self), step):
-            rows = self._rows(start, start + step)
+        for start, rows in self._blocks(step):
             # ||x - q||^2 without ||q||^2, which does not change the order; in
             # place, so the block's distances are the only array of their size.
             partial = Q @ rows.T

@@ -27,16 +27,31 @@ def test_neighbours_are_sklearns(sample: data.MnistData) -> None:
     assert neighbours._X is X
 
 
-def test_offsets_are_added_without_a_copy(sample: data.MnistData) -> None:
+def test_offsets_are_streamed_on_each_pass(sample: data.MnistData) -> None:
     X = sample.X_train[:500]
     noise = np.random.default_rng(0).integers(0, 100, X.shape, dtype=np.uint8)
+    opened: list[int] = []
+
+    def stream():
+        """The noise, the next rows at a time, as a fresh stream each pass."""
+        taken = [0]
+        opened.append(1)
+
+        def take(rows: int) -> np.ndarray:
+            taken[0] += rows
+            return noise[taken[0] - rows : taken[0]]
+
+        return take
+
     noisy = X.astype(np.float64) + noise
     queries = noisy[:5] + 3.5
     expected = KNeighborsClassifier(n_neighbors=3).fit(noisy, sample.y_train[:500])
-    _, indices = PixelNeighbours(X, offsets=noise).kneighbors(queries, k=3)
+    neighbours = PixelNeighbours(X, offsets=stream)
+    _, indices = neighbours.kneighbors(queries, k=3)
     np.testing.assert_array_equal(
         indices, expected.kneighbors(queries, return_distance=False)
     )
+    assert len(opened) == 2  # the norms, then the search
 
 
 def test_votes_are_the_classifiers_predictions(sample: data.MnistData) -> None:
