@@ -194,6 +194,14 @@ with prevalence_col:
     prevalence = ui.prevalence_picker(
         "tradeoff_prevalence", share=raw.ranking.base_rate
     )
+st.caption(
+    "Recall falls as the threshold rises, precision (mostly) rises. So the "
+    "book's `thresholds[(precisions >= 0.90).argmax()]`, the first threshold "
+    "with that precision, is the lowest one; the same idiom for recall, "
+    "`(recalls >= 0.90).argmax()`, gives the first threshold of all, the lowest "
+    "score, where recall is 100 %. *Recall wanted* takes the highest threshold "
+    "that still finds that share, the one with the best precision."
+)
 if message := st.session_state.pop("tradeoff_message", None):
     st.warning(message)
 
