@@ -47,6 +47,7 @@ __all__ = [
     "cross_validate_model",
     "dummy_accuracy",
     "fit_columnwise",
+    "fold_ids",
     "is_cached",
 ]
 
@@ -456,6 +457,26 @@ def _fit_fold(
         "y_pred": predictions,
         "score_kind": np.array(kind),
     }
+
+
+def fold_ids(
+    y: np.ndarray, *, target_digit: int | None = None, cv: int = 3
+) -> np.ndarray:
+    """The fold in which :func:`cross_validate_model` scored each digit.
+
+    ``StratifiedKFold(cv)`` on the targets, unshuffled: the folds of the book's
+    ``cross_val_predict(..., cv=3)``.
+
+    >>> fold_ids(np.array([0, 1, 0, 1, 0, 1]), cv=3)
+    array([0, 0, 1, 1, 2, 2])
+    """
+    targets = models.targets_for(y, target_digit)
+    out = np.empty(len(targets), dtype=np.int64)
+    for fold, (_, test) in enumerate(
+        StratifiedKFold(n_splits=cv).split(np.zeros(len(targets)), targets)
+    ):
+        out[test] = fold
+    return out
 
 
 def dummy_accuracy(y: np.ndarray, *, target_digit: int, cv: int = 3) -> np.ndarray:

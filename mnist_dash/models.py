@@ -50,6 +50,7 @@ __all__ = [
     "describe",
     "train_model",
     "model_key",
+    "data_digest",
     "model_file",
     "is_stored",
     "fit_with_progress",
@@ -413,7 +414,7 @@ _digests: dict[tuple[int, int], tuple[Any, Any, str]] = {}
 _digests_guard = threading.Lock()
 
 
-def _data_digest(X: np.ndarray, y: np.ndarray) -> str:
+def data_digest(X: np.ndarray, y: np.ndarray) -> str:
     """A hash of the training data, remembered for read-only arrays.
 
     Hashing full MNIST's 47 MB takes about 0.06 s; pages ask for many keys of the
@@ -467,7 +468,7 @@ def model_key(
     return store.cache_key(
         "model",
         {
-            "data": _data_digest(X, y),
+            "data": data_digest(X, y),
             "name": name,
             "epochs": spec.epochs,
             "fit_style": spec.fit_style,

@@ -30,7 +30,7 @@ import streamlit as st
 import threadpoolctl
 from streamlit.runtime.scriptrunner import RerunException, StopException
 
-from mnist_dash import book, charts, evaluation, jobs, models, store
+from mnist_dash import book, charts, evaluation, jobs, models, preprocess, store, tasks
 from mnist_dash import data as data_module
 
 __all__ = [
@@ -60,6 +60,10 @@ __all__ = [
     "SOURCE_LABELS",
     "data_note",
     "book_table",
+    "run",
+    "prevalence",
+    "prevalence_picker",
+    "drawn_digit",
 ]
 
 T = TypeVar("T")
@@ -648,3 +652,100 @@ def book_table(
         hide_index=True,
         key=key,
     )
+
+
+def run(
+    task: tasks.Task, *, wait: Wait = True, priority: int = jobs.INTERACTIVE
+) -> Any:
+    """The result of ``task`` (see :mod:`mnist_dash.tasks`), computed once.
+
+    A result stored in the cache folder is read as light work, never queued
+    behind a training. None when ``wait`` runs out first; the work goes on.
+    """
+    stored = task.stored and _scheduler.get(task.key) is None
+    return _memoised(
+        task.key,
+        task.compute,
+        title=("Loading: " if stored else "") + task.title,
+        heavy=task.heavy and not stored,
+        memory=task.memory,
+        priority=priority,
+        wait=wait,
+    )
+
+
+def prevalence() -> float | None:
+    """The share of positives the detector's pages assume; None: as in the data."""
+    init_session()
+    return st.session_state.get("prevalence")
+
+
+def prevalence_picker(key: str, *, share: float) -> float | None:
+    """A toggle and a slider: the share of positives where the detector is used.
+
+    Shared by the pages like the digit (:func:`digit_picker`): the widgets
+    ``key + "_on"`` and ``key`` are seeded from the session's choice; ``share``
+    (the data's own) is where the slider starts. Returns :func:`prevalence`.
+    """
+    chosen = prevalence()
+    st.session_state[f"{key}_on"] = chosen is not None
+    if chosen is not None:
+        st.session_state[key] = chosen * 100
+    elif key not in st.session_state:
+        st.session_state[key] = float(min(max(round(share * 200) / 2, 1), 50))
+
+    def remember() -> None:
+        on = st.session_state[f"{key}_on"]
+        st.session_state["prevalence"] = st.session_state[key] / 100 if on else None
+
+    st.toggle(
+        "Another prevalence",
+        key=f"{key}_on",
+        on_change=remember,
+        help=f"In the training data {share:.1%} of the digits are positive; where "
+        "the detector is used they may be rarer, or more common.",
+    )
+    st.slider(
+        "Share of positives where it is used",
+        min_value=1.0,
+        max_value=50.0,
+        step=0.5,
+        format="%.1f%%",
+        key=key,
+        on_change=remember,
+        disabled=chosen is None,
+    )
+    return prevalence()
+
+
+def drawn_digit(key: str, *, size: int = 200) -> np.ndarray | None:
+    """A small drawing canvas with a Clear button; the drawing as an MNIST digit.
+
+    The 784 pixels :func:`mnist_dash.preprocess.canvas_to_mnist` makes of it, or
+    None while the canvas is empty. The canvas's key is ``f"{key}_{n}"``, where
+    ``n`` counts the clears (a new key mounts an empty canvas).
+    """
+    from streamlit_drawable_canvas import st_canvas
+
+    generation = f"{key}_generation"
+    st.session_state.setdefault(generation, 0)
+
+    def clear() -> None:
+        st.session_state[generation] += 1
+
+    canvas = st_canvas(
+        stroke_width=max(size // 14, 6),
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=size,
+        width=size,
+        drawing_mode="freedraw",
+        update_streamlit=True,
+        return_image_data=True,
+        key=f"{key}_{st.session_state[generation]}",
+    )
+    st.button("Clear", key=f"{key}_clear", on_click=clear, icon="🧹")
+    if canvas.image_data is None:
+        return None
+    features = preprocess.canvas_to_mnist(canvas.image_data)
+    return features if features.any() else None

@@ -8,7 +8,20 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ["data", "preprocess", "models", "store", "evaluation", "charts"]
+CORE = [
+    "data",
+    "preprocess",
+    "models",
+    "store",
+    "evaluation",
+    "charts",
+    "neighbours",
+    "multilabel",
+    "denoising",
+    "calibration",
+    "export",
+    "tasks",
+]
 
 
 def test_core_imports_without_streamlit() -> None:

@@ -18,7 +18,15 @@ from .helpers import (
 )
 
 #: Page path -> plotly charts it draws.
-METRIC_PAGES = {"binary": 3, "tradeoff": 3, "roc": 1, "multiclass": 3}
+METRIC_PAGES = {
+    "binary": 3,
+    "tradeoff": 5,
+    "roc": 2,
+    "calibration": 1,
+    "multiclass": 3,
+    "multilabel": 3,
+    "multioutput": 2,
+}
 
 
 def metric_value(page, label: str):
