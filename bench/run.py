@@ -505,7 +505,7 @@ def slider(report: Report, detector: evaluation.CrossValResult) -> None:
     timings = slider_timings(detector.y_true, detector.scores, moves=40)
     report.add(
         section,
-        f"metrics + 3 figures built, {n:,} scores: p95",
+        f"metrics + 5 figures built, {n:,} scores: p95",
         timings["build_p95_ms"],
         "ms",
         reference="cv",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m mnist_dash train|evaluate|predict ...``.
+"""Command line: ``python -m mnist_dash train|evaluate|predict|export-detector ...``.
 
 It calls the same functions as the pages, and shares their cache folder. When that
 folder cannot be used it says so in one line (``note: ...``) and works in memory.
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 
-from mnist_dash import data, evaluation, models, store
+from mnist_dash import data, evaluation, export, models, store
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -37,6 +38,16 @@ def _folds(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if value < 2:
         raise argparse.ArgumentTypeError(f"{value} is fewer than 2 folds")
+    return value
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
 
 
@@ -105,6 +116,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--quiet", action="store_true", help="no progress output")
+
+    detector = commands.add_parser(
+        "export-detector",
+        help="write the book's SGD 'is it a D?' detector with a chosen threshold, "
+        "as scikit-learn's FixedThresholdClassifier (a pickle)",
+    )
+    detector.add_argument("--data", default="sample", help="training data")
+    detector.add_argument(
+        "--digit", type=_digit, required=True, metavar="D", help="the detector's digit"
+    )
+    detector.add_argument(
+        "--threshold",
+        type=_threshold,
+        required=True,
+        metavar="T",
+        help="say yes when the decision score is T or more (the Precision/recall "
+        "page shows its threshold and this command)",
+    )
+    detector.add_argument("--out", required=True, metavar="FILE", help="file to write")
+    detector.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
 
@@ -215,13 +246,49 @@ def _predict(args: argparse.Namespace) -> int:
     return status
 
 
+def _export_detector(args: argparse.Namespace) -> int:
+    progress = None if args.quiet else _stderr_progress
+    dataset = data.load_mnist(args.data, progress=progress)
+    model = models.train_model(
+        "sgd",
+        dataset.X_train,
+        dataset.y_train,
+        target_digit=args.digit,
+        progress=progress,
+    )
+    detector = export.detector_with_threshold(model, threshold=args.threshold)
+    try:
+        path = export.save_detector(detector, args.out)
+    except OSError as error:
+        reason = error.strerror or error
+        print(f"error: cannot write {args.out}: {reason}", file=sys.stderr)
+        return EXIT_FAILED
+    said = detector.predict(dataset.X_test)
+    truth = models.targets_for(dataset.y_test, args.digit)
+    found = int((said & truth).sum())
+    precision = found / said.sum() if said.sum() else float("nan")
+    recall = found / truth.sum() if truth.sum() else float("nan")
+    print(
+        f"wrote {path}: FixedThresholdClassifier, 'is it a {args.digit}?' when the "
+        f"score is {args.threshold:,.6g} or more; on the {len(truth):,} test digits "
+        f"of {dataset.name}: precision {precision:.4f}, recall {recall:.4f}. A "
+        "pickle: load it with pickle.load, only from a source you trust."
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     note = store.problem()
     if note:
         print(f"note: {note}", file=sys.stderr)
-    handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict}
+    handlers = {
+        "train": _train,
+        "evaluate": _evaluate,
+        "predict": _predict,
+        "export-detector": _export_detector,
+    }
     try:
         return handlers[args.command](args)
     except (data.DataSourceError, store.LockTimeout, ValueError) as error:

@@ -93,6 +93,18 @@ FIGURES: dict[str, BookFigure] = {
     ),
     "knn_accuracy": BookFigure(0.9714, "grid_search.score(X_test, y_test)"),
     "knn_shifted_accuracy": BookFigure(0.9763, "knn_clf.score(X_test, y_test)"),
+    "multilabel_some_digit": BookFigure(
+        (False, True), "knn_clf.predict([some_digit])"
+    ),
+    "multilabel_f1_macro": BookFigure(
+        0.976410265560605,
+        'f1_score(y_multilabel, y_train_knn_pred, average="macro")',
+    ),
+    "multilabel_f1_weighted": BookFigure(
+        0.9778357403921755,
+        'f1_score(y_multilabel, y_train_knn_pred, average="weighted")',
+    ),
+    "chain_some_digit": BookFigure((0.0, 1.0), "chain_clf.predict([some_digit])"),
 }
 
 

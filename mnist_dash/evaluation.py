@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numbers
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mnist_dash import models, store
-from mnist_dash.fitting import fit_with_progress, transform_in_place
+from mnist_dash.fitting import (
+    column_blocks,
+    fit_scaler_in_blocks,
+    fit_with_progress,
+    transform_in_place,
+)
 
 __all__ = [
     "CrossValResult",
@@ -42,6 +47,7 @@ __all__ = [
     "cross_validate_model",
     "dummy_accuracy",
     "fit_columnwise",
+    "fold_ids",
     "is_cached",
 ]
 
@@ -159,17 +165,14 @@ def fit_columnwise(
         if not isinstance(step, StandardScaler):
             step.fit(X)
             continue
-        parts = []
-        for start in range(0, X.shape[1], block):
-            columns = X[:, start : start + block]
-            for _, before in steps[:position]:
-                columns = before.transform(columns)
-            parts.append(clone(step).fit(np.asarray(columns, dtype=np.float64)))
-        step.fit(np.asarray(X[:2, :1], dtype=np.float64))  # sets the fitted state
-        for name in ("mean_", "var_", "scale_"):
-            setattr(step, name, np.concatenate([getattr(p, name) for p in parts]))
-        step.n_features_in_ = X.shape[1]
-        step.n_samples_seen_ = parts[0].n_samples_seen_
+
+        def blocks(position: int = position) -> Iterator[np.ndarray]:
+            for columns in column_blocks(X, block):
+                for _, before in steps[:position]:
+                    columns = before.transform(columns)
+                yield np.asarray(columns, dtype=np.float64)
+
+        fit_scaler_in_blocks(step, blocks())
 
 
 def _cv_key(
@@ -207,7 +210,7 @@ def is_cached(
     key = _cv_key(
         name, X, y, target_digit=target_digit, cv=cv, random_state=random_state
     )
-    return store.load_arrays(key) is not None
+    return store.has_arrays(key)
 
 
 def _check_name(name: str) -> models.ModelSpec:
@@ -454,6 +457,26 @@ def _fit_fold(
         "y_pred": predictions,
         "score_kind": np.array(kind),
     }
+
+
+def fold_ids(
+    y: np.ndarray, *, target_digit: int | None = None, cv: int = 3
+) -> np.ndarray:
+    """The fold in which :func:`cross_validate_model` scored each digit.
+
+    ``StratifiedKFold(cv)`` on the targets, unshuffled: the folds of the book's
+    ``cross_val_predict(..., cv=3)``.
+
+    >>> fold_ids(np.array([0, 1, 0, 1, 0, 1]), cv=3)
+    array([0, 0, 1, 1, 2, 2])
+    """
+    targets = models.targets_for(y, target_digit)
+    out = np.empty(len(targets), dtype=np.int64)
+    for fold, (_, test) in enumerate(
+        StratifiedKFold(n_splits=cv).split(np.zeros(len(targets)), targets)
+    ):
+        out[test] = fold
+    return out
 
 
 def dummy_accuracy(y: np.ndarray, *, target_digit: int, cv: int = 3) -> np.ndarray:

@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal, TextIO
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 __all__ = [
     "FitStyle",
     "Progress",
+    "column_blocks",
+    "fit_scaler_in_blocks",
     "transform_in_place",
     "fit_with_progress",
     "sgd_epochs_reported",
@@ -150,6 +154,51 @@ def sgd_epochs_reported(
         sgd.set_params(verbose=verbose)
 
 
+def fit_scaler_in_blocks(
+    scaler: StandardScaler, blocks: Iterable[np.ndarray]
+) -> StandardScaler:
+    """Fit ``scaler`` on an array given as blocks of its columns, left to right.
+
+    A ``StandardScaler``'s statistics are per column, each column's computed on
+    its own, so they come out the same bit for bit as a fit on the whole array.
+    Its variance is computed on a float64 temporary the size of what it is
+    given: a block wide here, instead of 250 MB for a fold of 40,000 digits.
+
+    Examples
+    --------
+    >>> X = np.arange(12, dtype=np.float32).reshape(4, 3) ** 2
+    >>> scaler = fit_scaler_in_blocks(StandardScaler(), [X[:, :2], X[:, 2:]])
+    >>> bool(np.array_equal(scaler.scale_, StandardScaler().fit(X).scale_))
+    True
+    """
+    parts = [clone(scaler).fit(np.ascontiguousarray(block)) for block in blocks]
+    state = dict(vars(parts[0]))
+    for name in ("mean_", "var_", "scale_", "n_samples_seen_"):
+        values = [getattr(part, name) for part in parts]
+        if isinstance(values[0], np.ndarray):
+            state[name] = np.concatenate(values)
+    state["n_features_in_"] = sum(part.n_features_in_ for part in parts)
+    vars(scaler).update(state)
+    return scaler
+
+
+def column_blocks(X: np.ndarray, block: int = 64) -> Iterator[np.ndarray]:
+    """``X``'s columns, ``block`` (2 or more) at a time, as views.
+
+    Never a column alone (unless ``X`` has one): numpy sums a lone column
+    pairwise, but two or more columns row by row, as it sums the whole array,
+    so a last block of one column joins the block before it.
+    """
+    if block < 2:
+        raise ValueError(f"blocks of at least 2 columns, got {block}")
+    width = X.shape[1]
+    starts = list(range(0, width, block))
+    if len(starts) > 1 and width - starts[-1] == 1:
+        starts.pop()
+    for start, stop in zip(starts, [*starts[1:], width], strict=True):
+        yield X[:, start:stop]
+
+
 def transform_in_place(
     steps: list[tuple[str, Any]],
     X: np.ndarray,
@@ -162,7 +211,9 @@ def transform_in_place(
     A step with a ``copy`` parameter (``StandardScaler``) works in place on the
     copy the step before it made: the same numbers with one float copy of the
     pixels instead of two (376 MB instead of 752 MB for 60,000 float64 digits).
-    Its ``copy`` is set back afterwards.
+    Its ``copy`` is set back afterwards. A scaler is fitted a block of columns
+    at a time (:func:`fit_scaler_in_blocks`): the same statistics without its
+    float64 temporaries the size of the data.
     """
     features = X
     for _, step in steps:
@@ -170,9 +221,13 @@ def transform_in_place(
         if copy is not None and features is not X:
             step.set_params(copy=False)
         try:
-            features = (
-                step.fit_transform(features, y) if fit else step.transform(features)
-            )
+            if fit and isinstance(step, StandardScaler):
+                fit_scaler_in_blocks(step, column_blocks(features))
+                features = step.transform(features)
+            elif fit:
+                features = step.fit_transform(features, y)
+            else:
+                features = step.transform(features)
         finally:
             if copy is not None:
                 step.set_params(copy=copy)

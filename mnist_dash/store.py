@@ -69,6 +69,7 @@ __all__ = [
     "load_arrays",
     "delete_arrays",
     "has_arrays",
+    "has_model",
     "versions",
 ]
 
@@ -482,6 +483,15 @@ def _model_name(key: str) -> str:
 def model_path(key: str) -> Path:
     """Where the model with ``key`` is (or would be) stored."""
     return _folder().path / _model_name(key)
+
+
+def has_model(key: str) -> bool:
+    """Whether a model is kept under ``key`` (without reading or checking it)."""
+    folder = _folder()
+    name = _model_name(key)
+    return name in folder.memory or (
+        folder.readable and (folder.path / name).is_file()
+    )
 
 
 def save_model(key: str, model: Any) -> Path | None:

@@ -27,11 +27,15 @@ from typing import Any, TypeVar
 
 import numpy as np
 import streamlit as st
+import threadpoolctl
+from streamlit.runtime.scriptrunner import RerunException, StopException
 
-from mnist_dash import book, charts, evaluation, jobs, models
+from mnist_dash import book, charts, evaluation, jobs, models, preprocess, store, tasks
 from mnist_dash import data as data_module
 
 __all__ = [
+    "run_page",
+    "timed",
     "init_session",
     "shared_digit",
     "digit_picker",
@@ -56,6 +60,10 @@ __all__ = [
     "SOURCE_LABELS",
     "data_note",
     "book_table",
+    "run",
+    "prevalence",
+    "prevalence_picker",
+    "drawn_digit",
 ]
 
 T = TypeVar("T")
@@ -97,6 +105,55 @@ def _memory_budget() -> int:
 _scheduler = jobs.Scheduler(
     light_workers=4, heavy_workers=2, memory_budget=_memory_budget()
 )
+# So each heavy job computes on one core. OpenBLAS starts a thread per core for
+# every large product and its threads spin while they wait: two jobs at once
+# (or browsers, or other apps on the box) then overcommit the cores, and under
+# load the MLP on the sample took 37-65 s to fit instead of 3.5 s (see the
+# README's "Load and memory"). The limit is process-wide; the command line,
+# which runs one job at a time, keeps every core.
+threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+
+
+def run_page(page: Any) -> None:
+    """Run the page ``st.navigation`` chose, timing it for ``$MNIST_DASH_TRACE``.
+
+    The time is the server's own, from the start of the page's script to its
+    end (or to the click that cut it short), so a load test measures the server,
+    not the browsers sharing its machine. ``outcome`` says how it ended:
+    ``"done"`` (it ran to its end), ``"stopped"`` (``st.stop()``, as Draw does
+    with an empty canvas, or a click during the run: Streamlit's fast reruns
+    stop the old run), ``"rerun"`` (``st.rerun()``) or ``"error"``.
+    """
+    started = time.perf_counter()
+    outcome = "done"
+    try:
+        page.run()
+    except RerunException:
+        outcome = "rerun"
+        raise
+    except StopException:
+        outcome = "stopped"
+        raise
+    except BaseException:
+        outcome = "error"
+        raise
+    finally:
+        jobs.trace(
+            "run",
+            page=str(getattr(page, "url_path", "")) or "home",
+            seconds=time.perf_counter() - started,
+            outcome=outcome,
+        )
+
+
+@contextmanager
+def timed(name: str) -> Iterator[None]:
+    """Trace the duration of a block (a fragment's run) as ``name``."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        jobs.trace("run", page=name, seconds=time.perf_counter() - started)
 
 
 def _url_digit() -> int | None:
@@ -117,6 +174,11 @@ def init_session() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value
+    if not st.session_state.get("cache_note_shown"):
+        st.session_state["cache_note_shown"] = True
+        problem = store.problem()
+        if problem:
+            st.info(f"Note: {problem}.", icon="💾")
 
 
 def shared_digit(key: str) -> int:
@@ -157,7 +219,9 @@ def model_picker(key: str, *, shared: str) -> str:
     init_session()
     offered, too_big = offered_models()
     if st.session_state[shared] not in offered:
-        st.session_state[shared] = DEFAULTS[shared]
+        # Say, full MNIST chosen after a model that only fits on the sample.
+        fallback = DEFAULTS[shared]
+        st.session_state[shared] = fallback if fallback in offered else offered[0]
     st.session_state[key] = st.session_state[shared]
 
     def remember() -> None:
@@ -227,13 +291,15 @@ def _memoised(
     memory: int = 0,
     priority: int = jobs.INTERACTIVE,
     wait: Wait = True,
+    show_errors: bool = False,
 ) -> T | None:
     """``compute(job)`` once per process for ``key``, waiting with a progress bar.
 
     The job is its own progress callback (``compute(progress)`` works). Returns
     None when ``wait`` runs out first; the work goes on. A failed computation is
     forgotten, so the next call tries again; its exception is raised to every
-    caller waiting on it.
+    caller waiting on it, or, with ``show_errors``, shown on the page in one
+    sentence (the page stops there and works again on the next rerun).
     """
     job = _scheduler.submit(
         key, compute, title=title, heavy=heavy, memory=memory, priority=priority
@@ -252,8 +318,25 @@ def _memoised(
     error = job.future.exception()
     if error is not None:
         _scheduler.forget_failed(job)
+        if show_errors and isinstance(error, Exception):
+            _show_failure(title, error)
         raise error
     return job.result()
+
+
+def _show_failure(title: str, error: Exception) -> None:
+    """Say on the page what failed and why, then stop this run of the page."""
+    if isinstance(error, store.LockTimeout):
+        st.error(
+            f"{title} is busy: another process is computing the same thing and "
+            f"did not finish in time ({error}). Try again in a moment.",
+            icon="⏳",
+        )
+    else:
+        st.error(
+            f"{title} failed: {error}. Reload the page to try again.", icon="⚠️"
+        )
+    st.stop()
 
 
 def _pause(job: jobs.Job) -> None:
@@ -366,6 +449,7 @@ def get_model(
         memory=models.fit_memory(name, len(y)),
         priority=priority,
         wait=wait,
+        show_errors=True,
     )
 
 
@@ -390,6 +474,7 @@ def get_test_accuracy(
         heavy=True,
         memory=models.fit_memory(name, len(dataset.y_test)),
         wait=wait,
+        show_errors=True,
     )
 
 
@@ -434,6 +519,7 @@ def get_cross_val(
         memory=models.fit_memory(name, len(y) * 2 // 3),
         priority=priority,
         wait=wait,
+        show_errors=True,
     )
 
 
@@ -566,3 +652,100 @@ def book_table(
         hide_index=True,
         key=key,
     )
+
+
+def run(
+    task: tasks.Task, *, wait: Wait = True, priority: int = jobs.INTERACTIVE
+) -> Any:
+    """The result of ``task`` (see :mod:`mnist_dash.tasks`), computed once.
+
+    A result stored in the cache folder is read as light work, never queued
+    behind a training. None when ``wait`` runs out first; the work goes on.
+    """
+    stored = task.stored and _scheduler.get(task.key) is None
+    return _memoised(
+        task.key,
+        task.compute,
+        title=("Loading: " if stored else "") + task.title,
+        heavy=task.heavy and not stored,
+        memory=task.memory,
+        priority=priority,
+        wait=wait,
+    )
+
+
+def prevalence() -> float | None:
+    """The share of positives the detector's pages assume; None: as in the data."""
+    init_session()
+    return st.session_state.get("prevalence")
+
+
+def prevalence_picker(key: str, *, share: float) -> float | None:
+    """A toggle and a slider: the share of positives where the detector is used.
+
+    Shared by the pages like the digit (:func:`digit_picker`): the widgets
+    ``key + "_on"`` and ``key`` are seeded from the session's choice; ``share``
+    (the data's own) is where the slider starts. Returns :func:`prevalence`.
+    """
+    chosen = prevalence()
+    st.session_state[f"{key}_on"] = chosen is not None
+    if chosen is not None:
+        st.session_state[key] = chosen * 100
+    elif key not in st.session_state:
+        st.session_state[key] = float(min(max(round(share * 200) / 2, 1), 50))
+
+    def remember() -> None:
+        on = st.session_state[f"{key}_on"]
+        st.session_state["prevalence"] = st.session_state[key] / 100 if on else None
+
+    st.toggle(
+        "Another prevalence",
+        key=f"{key}_on",
+        on_change=remember,
+        help=f"In the training data {share:.1%} of the digits are positive; where "
+        "the detector is used they may be rarer, or more common.",
+    )
+    st.slider(
+        "Share of positives where it is used",
+        min_value=1.0,
+        max_value=50.0,
+        step=0.5,
+        format="%.1f%%",
+        key=key,
+        on_change=remember,
+        disabled=chosen is None,
+    )
+    return prevalence()
+
+
+def drawn_digit(key: str, *, size: int = 200) -> np.ndarray | None:
+    """A small drawing canvas with a Clear button; the drawing as an MNIST digit.
+
+    The 784 pixels :func:`mnist_dash.preprocess.canvas_to_mnist` makes of it, or
+    None while the canvas is empty. The canvas's key is ``f"{key}_{n}"``, where
+    ``n`` counts the clears (a new key mounts an empty canvas).
+    """
+    from streamlit_drawable_canvas import st_canvas
+
+    generation = f"{key}_generation"
+    st.session_state.setdefault(generation, 0)
+
+    def clear() -> None:
+        st.session_state[generation] += 1
+
+    canvas = st_canvas(
+        stroke_width=max(size // 14, 6),
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=size,
+        width=size,
+        drawing_mode="freedraw",
+        update_streamlit=True,
+        return_image_data=True,
+        key=f"{key}_{st.session_state[generation]}",
+    )
+    st.button("Clear", key=f"{key}_clear", on_click=clear, icon="🧹")
+    if canvas.image_data is None:
+        return None
+    features = preprocess.canvas_to_mnist(canvas.image_data)
+    return features if features.any() else None

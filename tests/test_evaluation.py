@@ -34,6 +34,17 @@ def test_binary_matches_sklearn(sample: data.MnistData) -> None:
     assert result.score_kind == "probability"
 
 
+def test_fold_ids_are_the_folds_scored(sample: data.MnistData) -> None:
+    X, y = sample.X_train[:900], sample.y_train[:900]
+    result = evaluation.cross_validate_model("knn", X, y, target_digit=5, cache=False)
+    folds = evaluation.fold_ids(y, target_digit=5)
+    assert np.bincount(folds).tolist() == [300, 300, 300]
+    right = result.y_pred == result.y_true
+    np.testing.assert_allclose(
+        [right[folds == fold].mean() for fold in range(3)], result.fold_accuracy
+    )
+
+
 def test_multiclass_matches_sklearn(sample: data.MnistData) -> None:
     X, y = sample.X_train[:900], sample.y_train[:900]
     result = evaluation.cross_validate_model("knn", X, y, cache=False)

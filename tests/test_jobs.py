@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 
 import pytest
 
+from mnist_dash import jobs
 from mnist_dash.jobs import BACKGROUND, INTERACTIVE, Job, Scheduler
 
 WAIT = 30  # seconds: a bound for a hung test, never a performance limit
@@ -173,3 +176,39 @@ def _until(condition, timeout: float = WAIT) -> None:
             return
         done.wait(0.01)
     raise AssertionError("condition never became true")
+
+
+def test_each_job_start_is_traced_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("MNIST_DASH_TRACE", str(trace))
+    scheduler = Scheduler(heavy_workers=1)
+    scheduler.submit(("model", "sample", "sgd", 5), lambda job: 1, heavy=True)
+    scheduler.submit(("data", "sample"), lambda job: 2, heavy=False).result(WAIT)
+    scheduler.get(("model", "sample", "sgd", 5)).result(WAIT)
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert sorted(event["key"] for event in events) == [
+        "('data', 'sample')",
+        "('model', 'sample', 'sgd', 5)",
+    ]
+    assert {event["event"] for event in events} == {"job"}
+
+
+def test_memory_is_handed_back_after_each_heavy_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trims: list[int] = []
+    monkeypatch.setattr(jobs, "_malloc_trim", trims.append)
+    scheduler = Scheduler(heavy_workers=1)
+    scheduler.submit("read", lambda job: 1, heavy=False).result(WAIT)
+    assert trims == []  # a disk read frees little
+    scheduler.submit("fit", lambda job: 2, heavy=True).result(WAIT)
+    scheduler.submit("failing fit", lambda job: 1 / 0, heavy=True).future.exception(
+        WAIT
+    )
+    assert trims == [0, 0]
+
+
+def test_handing_memory_back_works_here() -> None:
+    jobs.give_back_memory()  # glibc's malloc_trim, or nothing where there is none

@@ -175,7 +175,7 @@ def tradeoff_numbers(at: AppTest) -> tuple[float, float, float]:
 
 def test_tradeoff_page_starts_at_ninety_percent_precision() -> None:
     at = open_page("views/tradeoff.py")
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 5  # curves, PR, matrix, cost, folds
     threshold, precision, recall = tradeoff_numbers(at)
     assert 0.9 <= precision < 0.95
     assert 0 < recall < 1
@@ -292,7 +292,9 @@ def test_threshold_is_shared_with_the_roc_page() -> None:
     at = open_page("views/tradeoff.py")
     at.button(key="tradeoff_go").run()
     slider = at.slider(key="tradeoff_threshold")
-    target = slider.value + (slider.max - slider.value) / 3
+    # A value the slider can take: on its grid of steps.
+    third = slider.value + (slider.max - slider.value) / 3
+    target = slider.min + round((third - slider.min) / slider.step) * slider.step
     at.slider(key="tradeoff_threshold").set_value(target).run()
     _, _, recall = tradeoff_numbers(at)
     at.switch_page("views/roc.py").run()
@@ -310,7 +312,7 @@ def test_threshold_is_shared_with_the_roc_page() -> None:
 
 def test_roc_page_compares_sgd_and_random_forest(sample: data.MnistData) -> None:
     at = finish_background(open_page("views/roc.py"))
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2  # ROC, and PR beside it
     shown = metrics(at)
     sgd_auc = float(shown[f"AUC, {SGD}"])
     forest_auc = float(shown[f"AUC, {FOREST}"])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from streamlit.runtime.scriptrunner import RerunData, RerunException, StopException
 
 from mnist_dash import ui
 
@@ -111,3 +115,55 @@ def test_concurrent_callers_share_one_computation(
         thread.join()
     assert results == ["done"] * 4
     assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    ("raised", "outcome"),
+    [
+        (None, "done"),
+        (StopException(), "stopped"),
+        (RerunException(RerunData()), "rerun"),
+        (ValueError("a bug"), "error"),
+    ],
+)
+def test_each_page_run_is_traced_with_how_it_ended(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    raised: BaseException | None,
+    outcome: str,
+) -> None:
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("MNIST_DASH_TRACE", str(trace))
+
+    class Page:
+        url_path = "draw"
+
+        def run(self) -> None:
+            if raised is not None:
+                raise raised
+
+    if raised is None:
+        ui.run_page(Page())
+    else:
+        with pytest.raises(type(raised)):
+            ui.run_page(Page())
+    (event,) = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert event["event"] == "run" and event["page"] == "draw"
+    assert event["outcome"] == outcome and event["seconds"] >= 0
+
+
+def test_the_home_page_is_traced_as_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("MNIST_DASH_TRACE", str(trace))
+    ui.run_page(SimpleNamespace(url_path="", run=lambda: None))
+    assert json.loads(trace.read_text())["page"] == "home"
+
+
+def test_the_server_runs_one_blas_thread_per_heavy_job() -> None:
+    import threadpoolctl
+
+    blas = threadpoolctl.threadpool_info()
+    assert [info["num_threads"] for info in blas if info["user_api"] == "blas"]
+    assert all(info["num_threads"] == 1 for info in blas if info["user_api"] == "blas")

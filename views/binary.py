@@ -193,3 +193,9 @@ with answers_col:
         column.caption(value)
     if pending:
         ui.show_pending(pending, note="Training the detectors on every digit…")
+
+st.header("Where next")
+st.page_link(
+    "views/tradeoff.py", label="Trade precision for recall with a threshold", icon="⚖️"
+)
+st.page_link("views/roc.py", label="The ROC curve and a random forest", icon="📈")

@@ -241,3 +241,11 @@ st.dataframe(
     hide_index=True,
     key="multiclass_report",
 )
+
+st.header("Where next")
+st.page_link(
+    "views/exercises.py",
+    label="Exercises: nearest neighbours and shifted digits",
+    icon="🏋️",
+)
+st.page_link("views/draw.py", label="Draw a digit for the models to read", icon="✏️")

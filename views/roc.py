@@ -24,13 +24,26 @@ st.markdown(
     f'y_train_{digit}, cv=3, method="predict_proba")[:, 1]`, the share of trees '
     f"voting *{digit}*. The area under the curve (AUC) is 1 for a perfect "
     "classifier and 0.5 for a random one. **Try first:** compare the two AUCs, "
-    "then move the threshold on the Precision/recall page and watch the point."
+    "then zoom into the top-left corner, where the curves really differ; move "
+    "the threshold on the Precision/recall page and watch the marked point."
 )
 ui.data_note(dataset)
-digit_col, _ = st.columns([1, 5])
+ZOOMS = ("Whole curve", "Top-left corner (log scale)")
+digit_col, zoom_col, prevalence_col = st.columns(
+    [1, 2, 3], vertical_alignment="bottom"
+)
 with digit_col:
     ui.digit_picker(
         "roc_digit", help="Shared with the Binary, Precision/recall and Draw pages."
+    )
+with zoom_col:
+    zoom = st.radio(
+        "Show",
+        ZOOMS,
+        key="roc_zoom",
+        horizontal=True,
+        help="A log scale for the false positive rate spreads out the small "
+        "rates, where good detectors work and differ.",
     )
 
 sgd = ui.get_cross_val("sgd", target_digit=digit)
@@ -45,31 +58,56 @@ threshold = ui.detector_threshold(digit, default=start)
 scores = {SGD.label: sgd.scores}
 if forest is not None:
     scores[FOREST.label] = forest.scores
+registry = {SGD.label: SGD.name, FOREST.label: FOREST.name}
 roc = charts.compute_roc(
-    sgd.y_true, scores, models={SGD.label: SGD.name, FOREST.label: FOREST.name}
+    sgd.y_true, scores, models={name: registry[name] for name in scores}
 )
 at = charts.metrics_at_threshold(roc.curve(SGD.label), threshold)
+with prevalence_col:
+    prevalence = ui.prevalence_picker("roc_prevalence", share=curves.ranking.base_rate)
 
-chart_col, numbers_col = st.columns([3, 1])
+chart_col, pr_col = st.columns(2)
 with chart_col:
     st.plotly_chart(
-        charts.roc_figure(roc, threshold=threshold, threshold_model=SGD.label),
+        charts.roc_figure(
+            roc,
+            threshold=threshold,
+            threshold_model=SGD.label,
+            log_fpr=zoom == ZOOMS[1],
+        ),
         key="roc_curve",
     )
-with numbers_col:
-    for curve in roc.curves:
-        st.metric(
-            f"AUC, {curve.name}",
-            f"{curve.auc:.4f}",
-            help="roc_auc_score on the out-of-fold scores (cv=3).",
-        )
+with pr_col:
+    st.plotly_chart(
+        charts.pr_curve_figure(
+            charts.at_prevalence(curves, prevalence), threshold=threshold
+        ),
+        key="roc_pr",
+    )
+st.caption(
+    "Change the prevalence: the PR curve (SGD's) moves and its chance line with "
+    "it, the ROC curve does not. Its two rates are each counted within one "
+    "class (recall among the real positives, fall-out among the negatives), so "
+    "how many positives there are cannot change them; precision mixes the two "
+    "classes. A random classifier sits on the ROC diagonal whatever the "
+    "prevalence, and at a precision equal to the prevalence on the PR curve."
+)
+numbers = st.columns(len(roc.curves) + 2)
+with numbers[0]:
     st.metric(
         "SGD recall (TPR) at the threshold",
         f"{at.recall:.1%}",
         help=f"The marked point: threshold {threshold:,.0f}, set on the "
         "Precision/recall page.",
     )
+with numbers[1]:
     st.metric("SGD fall-out (FPR) at the threshold", f"{at.fpr:.2%}")
+for column, curve in zip(numbers[2:], roc.curves, strict=True):
+    column.metric(
+        f"AUC, {curve.name}",
+        f"{curve.auc:.4f}",
+        help="roc_auc_score on the out-of-fold scores (cv=3).",
+    )
 if forest is None:
     found = ui.job("cv", ui.data_source(), "random_forest", digit)
     if found is not None:
@@ -102,4 +140,12 @@ st.info(
     "with few positives even many false positives are a small *rate*, so the ROC "
     "curve looks good while precision is poor.",
     icon="💡",
+)
+
+st.subheader("Where to go next")
+st.page_link(
+    "views/tradeoff.py", label="Pick the threshold by what mistakes cost", icon="⚖️"
+)
+st.page_link(
+    "views/calibration.py", label="Are the forest's probabilities honest?", icon="🌡️"
 )

@@ -13,10 +13,19 @@ functions and its ``*_figure`` builders:
 * :mod:`~mnist_dash.charts.confusion`: confusion matrices (``compute_confusion``,
   ``confusion_from_metrics``, ``confusion_figure``, ``cell_from_selection``);
 * :mod:`~mnist_dash.charts.thresholds`: scores and thresholds, precision and
-  recall (``compute_threshold_curves``, ``metrics_at_threshold``,
-  ``threshold_figure``, ``pr_curve_figure``);
+  recall (``compute_threshold_curves``, ``at_prevalence``,
+  ``metrics_at_threshold``, ``threshold_for_precision``,
+  ``threshold_for_recall``, ``threshold_figure``, ``pr_curve_figure``);
 * :mod:`~mnist_dash.charts.roc`: ROC curves and AUC (``compute_roc``,
-  ``roc_figure``);
+  ``roc_figure``, with a log-scale zoom on the top-left corner);
+* :mod:`~mnist_dash.charts.costs`: the expected cost of the mistakes at every
+  threshold (``compute_cost_curve``, ``cost_figure``);
+* :mod:`~mnist_dash.charts.folds`: precision, recall, F1 and queue rate of each
+  cross-validation fold (``compute_fold_spread``, ``fold_spread_figure``);
+* :mod:`~mnist_dash.charts.calibration`: reliability diagrams and Brier scores
+  (``compute_calibration``, ``calibration_figure``);
+* :mod:`~mnist_dash.charts.denoising`: the noise-cleaning KNN's pixel error
+  against the noise level (``compute_denoising_errors``, ``denoising_figure``);
 * :mod:`~mnist_dash.charts.probabilities`: one drawing's output per class
   (``compute_probabilities``, ``probability_figure``, ``before_after_figure``);
 * :mod:`~mnist_dash.charts.explain`: why a model read a drawing so
@@ -27,7 +36,7 @@ functions and its ``*_figure`` builders:
 * :mod:`~mnist_dash.charts.digits`: pictures of digits (``digit_figure``,
   ``digit_grid_figure``);
 * :mod:`~mnist_dash.charts.reports`: whole-data-set summaries (class report,
-  class counts, accuracy bars).
+  class counts, accuracy bars, multilabel F1).
 
 The private ``_common`` module holds what the families share (validation,
 read-only arrays, curve thinning, number formatting). The private ``_style``
@@ -63,6 +72,12 @@ from mnist_dash.charts._style import (
     THRESHOLD_LINE,
     model_colour,
 )
+from mnist_dash.charts.calibration import (
+    CalibrationCurve,
+    CalibrationData,
+    calibration_figure,
+    compute_calibration,
+)
 from mnist_dash.charts.confusion import (
     ConfusionData,
     Normalize,
@@ -70,6 +85,12 @@ from mnist_dash.charts.confusion import (
     compute_confusion,
     confusion_figure,
     confusion_from_metrics,
+)
+from mnist_dash.charts.costs import CostCurve, compute_cost_curve, cost_figure
+from mnist_dash.charts.denoising import (
+    DenoisingErrors,
+    compute_denoising_errors,
+    denoising_figure,
 )
 from mnist_dash.charts.digits import digit_figure, digit_grid_figure
 from mnist_dash.charts.explain import (
@@ -80,6 +101,12 @@ from mnist_dash.charts.explain import (
     neighbours_figure,
     saliency_figure,
     templates_figure,
+)
+from mnist_dash.charts.folds import (
+    FOLD_METRICS,
+    FoldSpread,
+    compute_fold_spread,
+    fold_spread_figure,
 )
 from mnist_dash.charts.probabilities import (
     ProbabilityBars,
@@ -92,33 +119,45 @@ from mnist_dash.charts.reports import (
     AccuracyBars,
     ClassCounts,
     ClassReport,
+    MultilabelF1,
     accuracy_bars_figure,
     class_counts_figure,
     compute_accuracy_bars,
     compute_class_counts,
     compute_class_report,
+    compute_multilabel_f1,
+    multilabel_f1_figure,
 )
 from mnist_dash.charts.risk import (
     RiskCoverage,
     compute_risk_coverage,
     risk_coverage_figure,
 )
-from mnist_dash.charts.roc import RocCurve, RocData, compute_roc, roc_figure
+from mnist_dash.charts.roc import (
+    RocCurve,
+    RocData,
+    compute_roc,
+    roc_figure,
+    smallest_fpr,
+)
 from mnist_dash.charts.thresholds import (
     BinaryMetrics,
     ScoreRanking,
     ThresholdCurves,
+    at_prevalence,
     compute_threshold_curves,
     metrics_at_threshold,
     pr_curve_figure,
     threshold_figure,
     threshold_for_precision,
+    threshold_for_recall,
 )
 
 __all__ = [
     "ACCENT",
     "CHANCE_LINE",
     "DIVERGING",
+    "FOLD_METRICS",
     "INK",
     "MAX_CURVE_POINTS",
     "MODEL_COLOURS",
@@ -127,10 +166,16 @@ __all__ = [
     "THRESHOLD_LINE",
     "AccuracyBars",
     "BinaryMetrics",
+    "CalibrationCurve",
+    "CalibrationData",
     "ClassCounts",
     "ClassReport",
     "ConfusionData",
+    "CostCurve",
+    "DenoisingErrors",
+    "FoldSpread",
     "LinearExplanation",
+    "MultilabelF1",
     "Neighbours",
     "Normalize",
     "ProbabilityBars",
@@ -142,13 +187,20 @@ __all__ = [
     "ScoreRanking",
     "ThresholdCurves",
     "accuracy_bars_figure",
+    "at_prevalence",
     "before_after_figure",
+    "calibration_figure",
     "cell_from_selection",
     "class_counts_figure",
     "compute_accuracy_bars",
+    "compute_calibration",
     "compute_class_counts",
     "compute_class_report",
     "compute_confusion",
+    "compute_cost_curve",
+    "compute_denoising_errors",
+    "compute_fold_spread",
+    "compute_multilabel_f1",
     "compute_probabilities",
     "compute_risk_coverage",
     "compute_roc",
@@ -156,17 +208,23 @@ __all__ = [
     "confusion_figure",
     "confusion_from_metrics",
     "contributions_figure",
+    "cost_figure",
+    "denoising_figure",
     "digit_figure",
     "digit_grid_figure",
+    "fold_spread_figure",
     "metrics_at_threshold",
     "model_colour",
+    "multilabel_f1_figure",
     "neighbours_figure",
     "pr_curve_figure",
     "probability_figure",
     "risk_coverage_figure",
     "roc_figure",
     "saliency_figure",
+    "smallest_fpr",
     "templates_figure",
     "threshold_figure",
     "threshold_for_precision",
+    "threshold_for_recall",
 ]

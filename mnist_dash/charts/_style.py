@@ -80,6 +80,10 @@ NEUTRAL = MODEL_COLOURS["dummy"]
 #: Precision and recall, blue and green as in the book's Figure 3-5.
 PRECISION_COLOUR = "#0072B2"
 RECALL_COLOUR = "#009E73"
+#: F1 and the queue rate (the share called positive), beside precision and
+#: recall on a chart of metrics: Okabe-Ito reddish purple and vermillion.
+F1_COLOUR = "#CC79A7"
+QUEUE_COLOUR = "#D55E00"
 #: Bars that count samples: the colour at the middle of :data:`SEQUENTIAL`.
 COUNTS_COLOUR: str = plotly.colors.sample_colorscale(SEQUENTIAL, [0.5])[0]
 

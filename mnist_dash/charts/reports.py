@@ -1,4 +1,5 @@
-"""Tables and bars about a whole data set: per-class report, class counts, accuracy."""
+"""Tables and bars about a whole data set: per-class report, class counts, accuracy,
+and the F1 of each label of a multilabel classifier."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
-from sklearn.metrics import precision_recall_fscore_support
+from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from mnist_dash.charts._common import frozen, label_text, python_scalar
 from mnist_dash.charts._style import (
@@ -217,4 +218,97 @@ def accuracy_bars_figure(data: AccuracyBars) -> go.Figure:
         height=320,
         xaxis={"type": "category"},
         yaxis={"title": "Accuracy", "range": [0, 1], "tickformat": ".0%"},
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class MultilabelF1:
+    """F1 of each label of a multilabel classifier, and their averages.
+
+    From ``f1_score(Y_true, Y_pred, average=...)`` with ``average=None`` (one per
+    label), ``"macro"`` (their plain mean) and ``"weighted"`` (their mean
+    weighted by ``support``, the number of samples each label is true for).
+    """
+
+    labels: tuple[str, ...]
+    f1: np.ndarray
+    support: np.ndarray
+    macro: float
+    weighted: float
+    model: str | None = None
+
+
+def compute_multilabel_f1(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    labels: tuple[str, ...],
+    model: str | None = None,
+) -> MultilabelF1:
+    """Per-label, macro and weighted F1 of multilabel predictions.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of bool, shape (n, k)
+        One column per label.
+    labels : tuple of str
+        The labels' names, one per column.
+    model : str, optional
+        The registry name of the model, for its colour.
+
+    Examples
+    --------
+    >>> f1 = compute_multilabel_f1(
+    ...     [[1, 0], [1, 1], [0, 1]], [[1, 0], [0, 1], [0, 1]], labels=("a", "b")
+    ... )
+    >>> f1.f1.round(3), round(f1.macro, 3), f1.support
+    (array([0.667, 1.   ]), 0.833, array([2, 2]))
+    """
+    true = np.asarray(y_true).astype(bool)
+    pred = np.asarray(y_pred).astype(bool)
+    if true.ndim != 2 or true.shape != pred.shape:
+        raise ValueError(
+            f"y_true and y_pred must be (n, k) alike, got {true.shape}, {pred.shape}"
+        )
+    if len(labels) != true.shape[1]:
+        raise ValueError(f"{len(labels)} label names for {true.shape[1]} columns")
+    return MultilabelF1(
+        labels=tuple(labels),
+        f1=frozen(f1_score(true, pred, average=None)),
+        support=frozen(true.sum(axis=0)),
+        macro=float(f1_score(true, pred, average="macro")),
+        weighted=float(f1_score(true, pred, average="weighted")),
+        model=model,
+    )
+
+
+def multilabel_f1_figure(data: MultilabelF1) -> go.Figure:
+    """One bar per label, then the macro and weighted averages (hatched).
+
+    Trace 0 is the bar chart: ``x`` the label names then ``"macro average"`` and
+    ``"weighted average"``, ``y`` their F1, every bar in the model's colour.
+    """
+    colour = series_colours([data.model])[0]
+    names = [*data.labels, "macro average", "weighted average"]
+    values = [*data.f1.tolist(), data.macro, data.weighted]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=values,
+            marker={
+                "color": colour,
+                "pattern": {"shape": [""] * len(data.labels) + ["/", "/"]},
+            },
+            text=[f"{v:.4f}" for v in values],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: F1 %{y:.4f}<extra></extra>",
+        )
+    )
+    return layout(
+        fig,
+        title="F1 of each label, out of fold (cross_val_predict, cv=3)",
+        height=320,
+        xaxis={"type": "category"},
+        yaxis={"title": "F1", "range": [0, 1.1]},
     )

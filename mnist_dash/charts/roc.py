@@ -126,6 +126,7 @@ def roc_figure(
     threshold: float | None = None,
     threshold_model: str | None = None,
     max_points: int = MAX_CURVE_POINTS,
+    log_fpr: bool = False,
 ) -> go.Figure:
     """ROC curves with their AUC, the random-classifier diagonal and a threshold.
 
@@ -133,6 +134,13 @@ def roc_figure(
     y, thinned out past ``max_points``), in its model's colour; then, if
     ``threshold`` is given, the operating point of ``threshold_model`` (default:
     the first model) there, in the accent colour.
+
+    With ``log_fpr`` the false positive rate is on a log scale, which opens up
+    the top-left corner where good detectors differ. The axis starts at the
+    smallest rate there is, one false positive (:func:`smallest_fpr`); a log
+    axis cannot show a rate of 0, so the points at 0 are left out and an
+    operating point at 0 is drawn at the axis's start (its hover says 0). The
+    diagonal is drawn with enough points to follow the log axis.
 
     Parameters
     ----------
@@ -148,10 +156,12 @@ def roc_figure(
     plotly.graph_objects.Figure
     """
     colours = series_colours([curve.model for curve in data.curves])
+    start = smallest_fpr(data)
+    diagonal = np.geomspace(start, 1, 60) if log_fpr else np.array([0.0, 1.0])
     traces: list[go.Scatter] = [
         go.Scatter(
-            x=[0, 1],
-            y=[0, 1],
+            x=diagonal,
+            y=diagonal,
             mode="lines",
             name="Random classifier",
             line=CHANCE_LINE,
@@ -175,23 +185,42 @@ def roc_figure(
         at = metrics_at_threshold(curve, threshold)
         traces.append(
             operating_point(
-                [at.fpr],
+                [max(at.fpr, start) if log_fpr else at.fpr],
                 [at.tpr],
                 name=f"{curve.name} at threshold {format_number(threshold)}",
             ).update(
                 showlegend=True,
                 hovertemplate=(
                     f"Threshold {format_number(threshold)}"
-                    "<br>FPR %{x:.3f}<br>TPR %{y:.3f}<extra></extra>"
+                    f"<br>FPR {at.fpr:.4f}<br>TPR %{{y:.3f}}<extra></extra>"
                 ),
             )
         )
+    if log_fpr:
+        xaxis = {
+            "title": "False positive rate (fall-out), log scale",
+            "type": "log",
+            "range": [np.log10(start), 0],
+        }
+    else:
+        xaxis = {"title": "False positive rate (fall-out)", "range": [0, 1]}
     return layout(
         go.Figure(traces),
-        title="ROC curve",
+        title="ROC curve, top-left corner" if log_fpr else "ROC curve",
         height=480,
-        xaxis={"title": "False positive rate (fall-out)", "range": [0, 1]},
+        xaxis=xaxis,
         yaxis={"title": "True positive rate (recall)", "range": [0, 1.01]},
         legend={"x": 0.98, "y": 0.02, "xanchor": "right", "yanchor": "bottom"},
     )
+
+
+def smallest_fpr(data: RocData) -> float:
+    """The smallest false positive rate above 0: one false positive, 1 / negatives.
+
+    Examples
+    --------
+    >>> smallest_fpr(compute_roc([0, 0, 0, 0, 1], {"m": [1, 2, 3, 4, 5]}))
+    0.25
+    """
+    return 1.0 / max(curve.ranking.n_negative for curve in data.curves)
 

@@ -1,4 +1,12 @@
-"""Scores and thresholds: precision and recall at every threshold, and at one."""
+"""Scores and thresholds: precision and recall at every threshold, and at one.
+
+Precision depends on how common the positive class is; recall and the false
+positive rate do not (each is counted within one class). :func:`at_prevalence`
+gives the curves as they would be where a share ``prevalence`` of the digits are
+positive, by weighting each class as ``sample_weight`` would:
+
+    precision = TPR * prevalence / (TPR * prevalence + FPR * (1 - prevalence))
+"""
 
 from __future__ import annotations
 
@@ -19,6 +27,7 @@ from mnist_dash.charts._common import (
     scores_for,
 )
 from mnist_dash.charts._style import (
+    CHANCE_LINE,
     PRECISION_COLOUR,
     RECALL_COLOUR,
     THRESHOLD_LINE,
@@ -94,8 +103,41 @@ class ScoreRanking:
         """How many samples are actually negative."""
         return len(self.sorted_scores) - self.n_positive
 
-    def metrics(self, threshold: float) -> BinaryMetrics:
-        """Counts and rates with ``score >= threshold`` predicted positive."""
+    @property
+    def base_rate(self) -> float:
+        """The share of positives among the samples."""
+        return self.n_positive / len(self.sorted_scores)
+
+    def counts(self, thresholds: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """TP and FP at each threshold (``score >= threshold``), vectorised."""
+        first = np.searchsorted(self.sorted_scores, thresholds, side="left")
+        tp = self.positives_from[first]
+        return tp, (len(self.sorted_scores) - first) - tp
+
+    def class_weights(self, prevalence: float | None) -> tuple[float, float]:
+        """``sample_weight`` of a negative and of a positive for ``prevalence``.
+
+        Both are 1.0 for None (the data as it is); otherwise the negatives
+        weigh ``(1 - prevalence) * n / n_negative`` and the positives
+        ``prevalence * n / n_positive``, so the total weight is still ``n``.
+        """
+        if prevalence is None:
+            return 1.0, 1.0
+        check_prevalence(prevalence)
+        if not self.n_positive or not self.n_negative:
+            raise ValueError("a prevalence needs both classes among the samples")
+        n = len(self.sorted_scores)
+        return (1 - prevalence) * n / self.n_negative, prevalence * n / self.n_positive
+
+    def metrics(
+        self, threshold: float, *, prevalence: float | None = None
+    ) -> BinaryMetrics:
+        """Counts and rates with ``score >= threshold`` predicted positive.
+
+        With ``prevalence``, the rates are those of the same number of samples
+        of which that share is positive, and the counts are the expected ones,
+        rounded (each row of the matrix still adds up).
+        """
         n = len(self.sorted_scores)
         first = int(np.searchsorted(self.sorted_scores, threshold, side="left"))
         tp = int(self.positives_from[first])
@@ -103,20 +145,36 @@ class ScoreRanking:
         fn = self.n_positive - tp
         tn = self.n_negative - fp
 
-        def ratio(num: int, den: int) -> float:
+        def ratio(num: float, den: float) -> float:
             return num / den if den else 0.0
 
+        w_neg, w_pos = self.class_weights(prevalence)
+        tp_w, fp_w, fn_w, tn_w = tp * w_pos, fp * w_neg, fn * w_pos, tn * w_neg
+        if prevalence is not None:
+            positives = round(prevalence * n)
+            tp = round(ratio(tp_w, tp_w + fn_w) * positives)
+            fn = positives - tp
+            fp = round(ratio(fp_w, fp_w + tn_w) * (n - positives))
+            tn = n - positives - fp
         return BinaryMetrics(
             threshold=float(threshold),
             tp=tp,
             fp=fp,
             fn=fn,
             tn=tn,
-            precision=ratio(tp, tp + fp),
-            recall=ratio(tp, tp + fn),
-            f1=ratio(2 * tp, 2 * tp + fp + fn),
-            fpr=ratio(fp, fp + tn),
-            accuracy=ratio(tp + tn, n),
+            precision=ratio(tp_w, tp_w + fp_w),
+            recall=ratio(tp_w, tp_w + fn_w),
+            f1=ratio(2 * tp_w, 2 * tp_w + fp_w + fn_w),
+            fpr=ratio(fp_w, fp_w + tn_w),
+            accuracy=ratio(tp_w + tn_w, n),
+        )
+
+
+def check_prevalence(prevalence: float) -> None:
+    """Refuse a share of positives outside (0, 1)."""
+    if not 0 < prevalence < 1:
+        raise ValueError(
+            f"prevalence must lie strictly between 0 and 1, got {prevalence}"
         )
 
 
@@ -133,12 +191,22 @@ class ThresholdCurves:
         The distinct scores, ascending.
     ranking : ScoreRanking
         The sorted scores, for :func:`metrics_at_threshold`.
+    prevalence : float or None
+        The share of positives the precisions assume (see :func:`at_prevalence`);
+        None for the data as it is.
     """
 
     precisions: np.ndarray
     recalls: np.ndarray
     thresholds: np.ndarray
     ranking: ScoreRanking
+    prevalence: float | None = None
+
+    @property
+    def positive_share(self) -> float:
+        """The share of positives the curves assume: a random classifier's
+        precision, the chance level of the PR curve."""
+        return self.ranking.base_rate if self.prevalence is None else self.prevalence
 
 
 def compute_threshold_curves(
@@ -176,6 +244,59 @@ def compute_threshold_curves(
         thresholds=frozen(thresholds),
         ranking=ranking,
     )
+
+
+def at_prevalence(curves: ThresholdCurves, prevalence: float | None) -> ThresholdCurves:
+    """The same curves where a share ``prevalence`` of the samples is positive.
+
+    Precision follows the prevalence; recall (and the ROC curve) does not. The
+    precisions are ``precision_recall_curve(..., sample_weight=w)``'s with the
+    weights of :meth:`ScoreRanking.class_weights`, computed from the sorted
+    scores in O(m log n). None gives back the data's own curves.
+
+    Examples
+    --------
+    >>> curves = compute_threshold_curves([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> at_prevalence(curves, 0.2).precisions.round(3)
+    array([0.2  , 0.333, 0.2  , 1.   , 1.   ])
+    """
+    if prevalence is None and curves.prevalence is None:
+        return curves
+    tp, fp = curves.ranking.counts(curves.thresholds)
+    w_neg, w_pos = curves.ranking.class_weights(prevalence)
+    tp_w, fp_w = tp * w_pos, fp * w_neg
+    precisions = np.append(tp_w / (tp_w + fp_w), 1.0)
+    return ThresholdCurves(
+        precisions=frozen(precisions),
+        recalls=curves.recalls,
+        thresholds=curves.thresholds,
+        ranking=curves.ranking,
+        prevalence=prevalence,
+    )
+
+
+def threshold_for_recall(curves: ThresholdCurves, target_recall: float) -> float:
+    """The highest threshold whose recall still reaches ``target_recall``.
+
+    Recall falls as the threshold rises, so the book's idiom for precision,
+    ``thresholds[(recalls >= r).argmax()]``, would return the *first* threshold
+    with that recall: the lowest score of all, where recall is 1.
+
+    Raises
+    ------
+    ValueError
+        If no threshold reaches the target recall (only a target above 1).
+
+    Examples
+    --------
+    >>> curves = compute_threshold_curves([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> threshold_for_recall(curves, 0.9), threshold_for_recall(curves, 0.5)
+    (0.35, 0.8)
+    """
+    reached = np.flatnonzero(curves.recalls[:-1] >= target_recall)
+    if not len(reached):
+        raise ValueError(f"no threshold reaches a recall of {target_recall:.2%}")
+    return float(curves.thresholds[reached[-1]])
 
 
 def threshold_for_precision(curves: ThresholdCurves, target_precision: float) -> float:
@@ -226,7 +347,8 @@ def metrics_at_threshold(
     (2, 1, 0, 1, 0.667, 1.0)
     """
     ranking = source if isinstance(source, ScoreRanking) else source.ranking
-    return ranking.metrics(threshold)
+    prevalence = source.prevalence if isinstance(source, ThresholdCurves) else None
+    return ranking.metrics(threshold, prevalence=prevalence)
 
 
 def threshold_figure(
@@ -309,7 +431,9 @@ def pr_curve_figure(
     """Precision against recall, with the operating point at ``threshold``.
 
     Trace 0 is the curve (``recalls`` on x, ``precisions`` on y, thinned out past
-    ``max_points``), trace 1 the operating point.
+    ``max_points``), trace 1 the operating point, trace 2 the chance level: a
+    classifier that guesses at random has a precision equal to the share of
+    positives (``curves.positive_share``), whatever its recall.
 
     Parameters
     ----------
@@ -337,13 +461,26 @@ def pr_curve_figure(
                 [at.precision],
                 name=f"Threshold {format_number(threshold)}",
             ),
+            go.Scatter(
+                x=[0, 1],
+                y=[curves.positive_share] * 2,
+                mode="lines",
+                name="Random classifier",
+                line=CHANCE_LINE,
+                hovertemplate="Chance: precision %{y:.1%}<extra></extra>",
+            ),
         ]
+    )
+    where = (
+        ""
+        if curves.prevalence is None
+        else f", where {curves.prevalence:.1%} are positive"
     )
     return layout(
         fig,
         title=(
             f"Precision {at.precision:.1%}, recall {at.recall:.1%} "
-            f"at threshold {format_number(threshold)}"
+            f"at threshold {format_number(threshold)}{where}"
         ),
         height=400,
         xaxis={"title": "Recall", "range": [0, 1.01]},

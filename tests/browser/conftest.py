@@ -2,6 +2,8 @@
 
 * ``app_server`` (session): ``streamlit run app.py`` on a free loopback port, with
   its own empty cache folder; the value is the base URL, ``http://127.0.0.1:PORT``.
+  ``light_server`` (session) is the same in the light theme; ``fresh_server``
+  (per test) a server of its own, as a classroom's first visitor meets it.
 * ``browser`` (session): Debian's Chromium through Playwright.
 * ``page`` (per test): a fresh browser context (own cookies, own Streamlit
   session), 1400x1000; requests that would leave the machine are blocked.
@@ -20,6 +22,7 @@ Without Chromium or Playwright these tests skip, unless
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -147,12 +150,10 @@ def _whole_page_screenshot(page: Any, path: Path) -> None:
         page.set_viewport_size(size)
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Run the app with ``streamlit run`` and yield its base URL."""
+@contextlib.contextmanager
+def serve(home: Path, log_path: Path, *options: str) -> Iterator[str]:
+    """Run the app with ``streamlit run`` (plus ``options``); yield its base URL."""
     port = _free_port()
-    home = tmp_path_factory.mktemp("app_home")
-    log_path = tmp_path_factory.mktemp("app_log") / "streamlit.log"
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
@@ -161,6 +162,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--browser.gatherUsageStats", "false",
         # Other people's edits must not rerun the app under a test.
         "--server.fileWatcherType", "none",
+        *options,
     ]  # fmt: skip
     env = {**os.environ, "MNIST_DASH_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
@@ -191,6 +193,46 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base_url
     finally:
         _stop(process)
+
+
+def _serve_fixture(
+    factory: pytest.TempPathFactory, name: str, home: Path, *options: str
+) -> Iterator[str]:
+    log = factory.mktemp(f"{name}_log") / "streamlit.log"
+    with serve(home, log, *options) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def server_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The cache folder of the session's servers: what one computed, all read."""
+    return tmp_path_factory.mktemp("app_home")
+
+
+@pytest.fixture(scope="session")
+def app_server(
+    tmp_path_factory: pytest.TempPathFactory, server_home: Path
+) -> Iterator[str]:
+    """The app (its configured dark theme) for the whole session: its base URL."""
+    yield from _serve_fixture(tmp_path_factory, "app", server_home)
+
+
+@pytest.fixture(scope="session")
+def light_server(
+    tmp_path_factory: pytest.TempPathFactory, server_home: Path
+) -> Iterator[str]:
+    """A second server of the app in the light theme, sharing the cache folder."""
+    yield from _serve_fixture(
+        tmp_path_factory, "light", server_home, "--theme.base", "light"
+    )
+
+
+@pytest.fixture
+def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server started for this test alone, with an empty cache folder."""
+    yield from _serve_fixture(
+        tmp_path_factory, "fresh", tmp_path_factory.mktemp("fresh_home")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -249,6 +291,41 @@ def page(
             print(f"screenshot of the failed test: {path}")
     finally:
         context.close()
+
+
+@pytest.fixture
+def new_page(
+    browser: Any, external_requests: list[str]
+) -> Iterator[Callable[..., Any]]:
+    """``new_page(width=390, height=844, **context_options)``: a page in a fresh
+    context of that size (a new Streamlit session), blocked from the internet."""
+    contexts: list[Any] = []
+
+    def make(*, width: int = 1400, height: int = 1000, **options: Any) -> Any:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, **options
+        )
+        context.set_default_timeout(30_000)
+
+        def block(route: Any) -> None:
+            external_requests.append(route.request.url)
+            route.abort()
+
+        context.route(_EXTERNAL_URL, block)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def whole_page_screenshot(page: Any, path: Path) -> Path:
+    """The whole page as a PNG (Streamlit scrolls inside its own container)."""
+    _whole_page_screenshot(page, path)
+    return path
 
 
 @pytest.fixture

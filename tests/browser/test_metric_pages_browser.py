@@ -18,7 +18,15 @@ from .helpers import (
 )
 
 #: Page path -> plotly charts it draws.
-METRIC_PAGES = {"binary": 2, "tradeoff": 3, "roc": 1, "multiclass": 3}
+METRIC_PAGES = {
+    "binary": 3,
+    "tradeoff": 5,
+    "roc": 2,
+    "calibration": 1,
+    "multiclass": 3,
+    "multilabel": 3,
+    "multioutput": 2,
+}
 
 
 def metric_value(page, label: str):
@@ -88,11 +96,22 @@ def test_threshold_slider_changes_precision(page, app_server, external_requests)
 
 
 def test_a_shared_link_opens_at_its_threshold(page, app_server):
-    goto_page(page, app_server, "/tradeoff?threshold=1234")
+    goto_page(page, app_server, "/tradeoff?digit=5&threshold=1234")
     thumb = widget(page, "tradeoff_threshold").get_by_role("slider")
-    expect(thumb).to_have_attribute("aria-valuetext", "1234")
+    # The slider's text has thousands separators ("localized"), never 1.2e+03.
+    expect(thumb).to_have_attribute("aria-valuetext", "1,234")
     expect(metric_value(page, "Threshold")).to_have_text("1,234")
     assert url_threshold(page) == 1234
+    query = parse_qs(urlparse(page.url).query)
+    assert query["digit"] == ["5"] and query["threshold"] == ["1234"]
+    assert exceptions(page) == []
+
+
+def test_a_link_with_another_digit_opens_that_detector(page, app_server):
+    goto_page(page, app_server, "/tradeoff?digit=3&threshold=-50000")
+    expect(widget(page, "tradeoff_digit").get_by_role("combobox")).to_have_value("3")
+    expect(metric_value(page, "Threshold")).to_have_text("-50,000")
+    assert parse_qs(urlparse(page.url).query)["digit"] == ["3"]
     assert exceptions(page) == []
 
 
@@ -119,3 +138,33 @@ def test_clicking_a_confusion_cell_shows_its_digits(page, app_server):
         3
     )
     assert exceptions(page) == []
+
+
+def test_quick_key_presses_on_a_fresh_server_keep_slider_and_numbers_together(
+    page, fresh_server
+):
+    """On a server's first visit, keys pressed faster than the page reruns: the
+    thumb, the numbers, the charts' line and the link end on the same threshold,
+    and the keyboard focus stays on the slider."""
+    goto_page(page, fresh_server, "/tradeoff")
+    thumb = widget(page, "tradeoff_threshold").get_by_role("slider")
+    thumb.focus()
+    for _ in range(6):
+        thumb.press("ArrowRight")  # no wait between the presses
+    wait_for_app_idle(page)
+    for _ in range(3):
+        thumb.press("ArrowLeft")
+    wait_for_app_idle(page)
+    shown = thumb.get_attribute("aria-valuetext")
+    expect(metric_value(page, "Threshold")).to_have_text(
+        f"{float(shown.replace(',', '')):,.0f}"
+    )
+    assert url_threshold(page) == pytest.approx(float(shown.replace(",", "")))
+    assert thumb.evaluate("input => input === document.activeElement")
+    assert "e" not in parse_qs(urlparse(page.url).query)["threshold"][0]
+    assert exceptions(page) == []
+    # The link holds the same threshold: a reload opens there.
+    page.reload()
+    wait_for_app_idle(page)
+    reloaded = widget(page, "tradeoff_threshold").get_by_role("slider")
+    expect(reloaded).to_have_attribute("aria-valuetext", shown)

@@ -72,3 +72,25 @@ def test_class_counts_chart_is_compact(mnist):
     fig = charts.class_counts_figure(charts.compute_class_counts(mnist[1]))
     assert fig.layout.height <= 240
     assert fig.data[0].marker.color not in charts.MODEL_COLOURS.values()
+
+
+def test_multilabel_f1_matches_sklearn(mnist, multiclass_pred):
+    from sklearn.metrics import f1_score
+
+    y = mnist[1]
+    y_true = np.c_[y >= 7, y % 2 == 1]
+    y_pred = np.c_[multiclass_pred >= 7, multiclass_pred % 2 == 1]
+    data = charts.compute_multilabel_f1(
+        y_true, y_pred, labels=("large", "odd"), model="knn"
+    )
+    assert_allclose(data.f1, f1_score(y_true, y_pred, average=None))
+    assert data.macro == pytest.approx(f1_score(y_true, y_pred, average="macro"))
+    assert data.weighted == pytest.approx(f1_score(y_true, y_pred, average="weighted"))
+    assert_array_equal(data.support, y_true.sum(axis=0))
+
+    bars = charts.multilabel_f1_figure(data).data[0]
+    assert list(bars.x) == ["large", "odd", "macro average", "weighted average"]
+    assert_allclose(bars.y, [*data.f1, data.macro, data.weighted])
+    assert bars.marker.color == charts.model_colour("knn")
+    with pytest.raises(ValueError, match="label names"):
+        charts.compute_multilabel_f1(y_true, y_pred, labels=("one",))

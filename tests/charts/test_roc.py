@@ -105,3 +105,37 @@ def test_unnamed_curves_stay_apart(is_five, sgd_scores, forest_scores):
 def test_models_must_name_drawn_curves(is_five, sgd_scores):
     with pytest.raises(ValueError, match="not drawn"):
         charts.compute_roc(is_five, {"SGD": sgd_scores}, models={"Sgd": "sgd"})
+
+
+def test_log_zoom_opens_the_top_left_corner(is_five, sgd_scores):
+    data = charts.compute_roc(is_five, {"SGD": sgd_scores}, models={"SGD": "sgd"})
+    start = charts.smallest_fpr(data)
+    assert start == 1 / np.sum(~is_five)
+    high = float(sgd_scores.max()) + 1  # nothing positive: FPR 0
+    fig = charts.roc_figure(data, threshold=high, log_fpr=True)
+    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.xaxis.range == (np.log10(start), 0)
+    diagonal = fig.data[0]
+    assert_array_equal(diagonal.x, diagonal.y)
+    assert len(diagonal.x) > 2 and diagonal.x[0] == pytest.approx(start)
+    # The curve is the same; the point at FPR 0 is drawn at the axis's start.
+    fpr, tpr, _ = roc_curve(is_five, sgd_scores)
+    assert_array_equal(fig.data[1].x, fpr)
+    assert_array_equal(fig.data[1].y, tpr)
+    assert fig.data[-1].x[0] == start and fig.data[-1].y[0] == 0
+    assert "FPR 0.0000" in fig.data[-1].hovertemplate
+
+
+def test_roc_does_not_move_with_the_prevalence(is_five, sgd_scores):
+    """ROC's rates are each counted within one class: weighting the classes
+    (a prevalence) leaves them as they are, where precision changes."""
+    weights = np.where(is_five, 0.4 / is_five.mean(), 0.6 / (1 - is_five.mean()))
+    fpr, tpr, thresholds = roc_curve(
+        is_five, sgd_scores, sample_weight=weights, drop_intermediate=False
+    )
+    curve = charts.compute_roc(is_five, {"SGD": sgd_scores}).curve("SGD")
+    # The same points at each of the curve's thresholds (descending in both).
+    at = np.searchsorted(-thresholds, -curve.thresholds)
+    assert_array_equal(thresholds[at], curve.thresholds)
+    assert_allclose(fpr[at], curve.fpr)
+    assert_allclose(tpr[at], curve.tpr)

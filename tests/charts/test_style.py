@@ -142,6 +142,43 @@ def figures(mnist, is_five, sgd_scores, forest_scores, multiclass_pred) -> dict:
                 {"dummy": [0.9, 0.91], "SGD": [0.95, 0.96]}, models={"SGD": "sgd"}
             )
         ),
+        "roc, log": charts.roc_figure(roc, threshold=threshold, log_fpr=True),
+        "cost": charts.cost_figure(
+            charts.compute_cost_curve(curves, fp_cost=1, fn_cost=5, model="sgd"),
+            threshold=threshold,
+        ),
+        "folds": charts.fold_spread_figure(
+            charts.compute_fold_spread(
+                is_five, sgd_scores, np.arange(len(y)) % 3, n_thresholds=20
+            ),
+            threshold=threshold,
+        ),
+        "calibration": charts.calibration_figure(
+            charts.compute_calibration(
+                is_five,
+                {"Random forest": forest_scores},
+                models={"Random forest": "random_forest"},
+            )
+        ),
+        "multilabel": charts.multilabel_f1_figure(
+            charts.compute_multilabel_f1(
+                np.c_[y >= 7, y % 2 == 1],
+                np.c_[multiclass_pred >= 7, multiclass_pred % 2 == 1],
+                labels=("large", "odd"),
+                model="knn",
+            )
+        ),
+        "denoising": charts.denoising_figure(
+            charts.compute_denoising_errors(
+                X[:5],
+                np.stack([X[:5], X[:5] + 50]),
+                np.stack([X[:5], X[:5]]),
+                levels=[0, 100],
+                trained_level=100,
+                model="knn",
+            ),
+            level=40,
+        ),
     }
 
 
@@ -287,7 +324,12 @@ def test_the_current_threshold_is_drawn_in_the_accent_everywhere(figures):
     assert thresholds.layout.shapes[0].line.color == charts.ACCENT
     assert pr.data[1].marker.color == charts.ACCENT
     assert roc.data[-1].marker.color == charts.ACCENT
-    for fig in (thresholds, pr, roc):
+    assert figures["roc, log"].data[-1].marker.color == charts.ACCENT
+    for name in ("cost", "folds", "denoising"):
+        assert figures[name].layout.shapes[0].line.color == charts.ACCENT, name
+    assert figures["cost"].data[2].marker.color == charts.ACCENT
+    assert figures["denoising"].data[2].marker.color == charts.ACCENT
+    for fig in (thresholds, pr, roc, figures["cost"], figures["denoising"]):
         lines = [t.line.color for t in fig.data if t.mode != "markers"]
         assert charts.ACCENT not in lines
 
@@ -297,3 +339,10 @@ def test_chance_line_is_grey_and_dashed(figures):
     assert chance.name == "Random classifier"
     assert chance.line.color == charts.NEUTRAL
     assert chance.line.dash == charts.CHANCE_LINE["dash"] == "dash"
+    for chance in (
+        figures["roc, log"].data[0],
+        figures["pr curve"].data[2],
+        figures["calibration"].data[0],
+    ):
+        assert chance.line.color == charts.NEUTRAL, chance.name
+        assert chance.line.dash == "dash", chance.name

@@ -144,3 +144,87 @@ def test_binary_inputs_are_validated(mnist, sgd_scores):
         charts.compute_threshold_curves(y == 5, sgd_scores[:-1])
     with pytest.raises(ValueError, match="finite"):
         charts.compute_roc(y == 5, {"bad": np.full(len(y), np.nan)})
+
+
+def test_threshold_for_recall_is_the_highest_with_that_recall(is_five, sgd_scores):
+    curves = charts.compute_threshold_curves(is_five, sgd_scores)
+    precisions, recalls, thresholds = precision_recall_curve(is_five, sgd_scores)
+
+    threshold = charts.threshold_for_recall(curves, 0.90)
+    assert recall_score(is_five, sgd_scores >= threshold) >= 0.90
+    # The next threshold up loses the recall: this is the highest one.
+    above = thresholds[thresholds > threshold].min()
+    assert recall_score(is_five, sgd_scores >= above) < 0.90
+    # The book's idiom for precision, turned to recall, finds the lowest score.
+    assert thresholds[(recalls >= 0.90).argmax()] == sgd_scores.min()
+    assert charts.threshold_for_recall(curves, 1.0) == pytest.approx(
+        sgd_scores[is_five].min()
+    )
+    with pytest.raises(ValueError, match="recall"):
+        charts.threshold_for_recall(curves, 1.01)
+
+
+def _weights(y: np.ndarray, prevalence: float) -> np.ndarray:
+    """``sample_weight`` that makes a share ``prevalence`` of ``y`` positive."""
+    return np.where(y, prevalence / y.mean(), (1 - prevalence) / (1 - y.mean()))
+
+
+@pytest.mark.parametrize("prevalence", [0.01, 0.5])
+def test_prevalence_reweights_precision_as_sample_weight(
+    is_five, sgd_scores, prevalence
+):
+    curves = charts.compute_threshold_curves(is_five, sgd_scores)
+    moved = charts.at_prevalence(curves, prevalence)
+    weights = _weights(is_five, prevalence)
+    precisions, recalls, thresholds = precision_recall_curve(
+        is_five, sgd_scores, sample_weight=weights
+    )
+    assert_array_equal(moved.thresholds, thresholds)
+    assert_allclose(moved.precisions, precisions)
+    assert_allclose(moved.recalls, recalls)
+    assert_array_equal(moved.recalls, curves.recalls)  # recall does not move
+    assert moved.positive_share == prevalence
+    # precision = TPR * pi / (TPR * pi + FPR * (1 - pi)), at each threshold.
+    for threshold in _thresholds_to_try(sgd_scores)[:-1]:
+        got = charts.metrics_at_threshold(moved, float(threshold))
+        at_data = charts.metrics_at_threshold(curves, float(threshold))
+        y_pred = sgd_scores >= threshold
+        assert got.precision == pytest.approx(
+            precision_score(is_five, y_pred, sample_weight=weights, zero_division=0)
+        )
+        assert got.recall == pytest.approx(at_data.recall)
+        assert got.fpr == pytest.approx(at_data.fpr)
+        if got.tp + got.fp:
+            tpr, fpr = at_data.recall, at_data.fpr
+            assert got.precision == pytest.approx(
+                tpr * prevalence / (tpr * prevalence + fpr * (1 - prevalence))
+            )
+        # The matrix: expected counts among as many digits, rounded.
+        expected = confusion_matrix(is_five, y_pred, sample_weight=weights)
+        (tn, fp), (fn, tp) = expected
+        assert abs(got.tp - tp) <= 1 and abs(got.fp - fp) <= 1
+        assert got.tp + got.fn == round(prevalence * len(is_five))
+        assert got.tp + got.fp + got.fn + got.tn == len(is_five)
+
+
+def test_prevalence_none_is_the_data_itself(is_five, sgd_scores):
+    curves = charts.compute_threshold_curves(is_five, sgd_scores)
+    same = charts.at_prevalence(curves, None)
+    assert_array_equal(same.precisions, curves.precisions)
+    assert charts.metrics_at_threshold(same, 0.0) == charts.metrics_at_threshold(
+        curves, 0.0
+    )
+    assert same.positive_share == pytest.approx(is_five.mean())
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="prevalence"):
+            charts.at_prevalence(curves, bad)
+
+
+def test_pr_curve_draws_the_chance_level_at_the_prevalence(is_five, sgd_scores):
+    curves = charts.compute_threshold_curves(is_five, sgd_scores)
+    chance = charts.pr_curve_figure(curves, threshold=0.0).data[2]
+    assert chance.name == "Random classifier"
+    assert_allclose(chance.y, [is_five.mean()] * 2)
+    fig = charts.pr_curve_figure(charts.at_prevalence(curves, 0.3), threshold=0.0)
+    assert_allclose(fig.data[2].y, [0.3, 0.3])
+    assert "30.0% are positive" in fig.layout.title.text
