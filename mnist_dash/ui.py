@@ -30,7 +30,18 @@ import streamlit as st
 import threadpoolctl
 from streamlit.runtime.scriptrunner import RerunException, StopException
 
-from mnist_dash import book, charts, evaluation, jobs, models, preprocess, store, tasks
+from mnist_dash import (
+    book,
+    charts,
+    evaluation,
+    jobs,
+    models,
+    preprocess,
+    reading,
+    refusal,
+    store,
+    tasks,
+)
 from mnist_dash import data as data_module
 
 __all__ = [
@@ -45,6 +56,8 @@ __all__ = [
     "data_source",
     "get_data",
     "get_model",
+    "get_refusal",
+    "get_reading_check",
     "get_cross_val",
     "get_test_accuracy",
     "is_ready",
@@ -450,6 +463,79 @@ def get_model(
         priority=priority,
         wait=wait,
         show_errors=True,
+    )
+
+
+def get_refusal(
+    *, source: str | None = None, wait: Wait = True
+) -> refusal.DigitRefusal | None:
+    """What tells digits from non-digits, learnt from ``source``'s training digits.
+
+    The same statistics as :data:`mnist_dash.models.DRAW_MODEL`'s own refusal
+    step (computed once, whichever asks first), for the models without one.
+    None when ``wait`` runs out first.
+    """
+    source = source or data_source()
+    X = get_data(source).X_train
+    stored = refusal.DigitRefusal().is_stored(X)
+    return _memoised(
+        ("refusal", source),
+        lambda job: refusal.DigitRefusal().fit(X),
+        title="Learning what is not a digit",
+        heavy=not stored,
+        memory=refusal.REFUSAL_BYTES,
+        wait=wait,
+    )
+
+
+#: Held-out digits and non-digits that the reading check reads.
+_CHECK_DIGITS = 1000
+_CHECK_NON_DIGITS = 500
+
+
+def get_reading_check(
+    name: str, *, source: str | None = None, wait: Wait = False
+) -> reading.Assessment | None:
+    """How model ``name`` reads held-out test digits (as drawn) and non-digits.
+
+    Sets the model's calibrated margin, and gives the risk-coverage data. None
+    until the model, the refusal and the check itself are ready (with
+    ``wait=False``, the default, nothing waits).
+    """
+    source = source or data_source()
+    dataset = get_data(source)
+    model = get_model(name, source=source, wait=wait)
+    checker = get_refusal(source=source, wait=wait)
+    if model is None or checker is None:
+        return None
+
+    def drawn(job: jobs.Job) -> np.ndarray:
+        job.progress(0.0, "Drawing the test digits")
+        return refusal.as_drawn(dataset.X_test[:_CHECK_DIGITS])
+
+    digits = _memoised(
+        ("drawn_test", source), drawn, title="Drawing the test digits", wait=wait
+    )
+    if digits is None:
+        return None
+
+    def check(job: jobs.Job) -> reading.Assessment:
+        job.progress(0.0, "Reading test digits and non-digits")
+        return reading.assess(
+            model,
+            digits,
+            dataset.y_test[:_CHECK_DIGITS],
+            refusal.non_digit_glyphs(_CHECK_NON_DIGITS, random_state=7),
+            refusal=checker,
+        )
+
+    return _memoised(
+        ("reading_check", source, name),
+        check,
+        title=f"Checking how {models.describe(name)} refuses",
+        heavy=True,
+        memory=models.fit_memory(name, _CHECK_DIGITS),
+        wait=wait,
     )
 
 
