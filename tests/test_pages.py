@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from mnist_dash import data, ui
@@ -74,44 +70,6 @@ def test_home_keeps_working_when_openml_fails(monkeypatch: pytest.MonkeyPatch) -
     at.selectbox(key="home_model").set_value("knn").run()
     assert not at.exception
     assert len(calls) == 1
-
-
-def _drawing_data_url(digit: np.ndarray) -> str:
-    """A 28x28 digit drawn big on a 280x280 black canvas, as the canvas sends it."""
-    big = Image.fromarray(digit.reshape(28, 28).astype(np.uint8)).resize((180, 180))
-    canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
-    canvas.paste(
-        Image.merge("RGBA", [big, big, big, Image.new("L", big.size, 255)]), (60, 40)
-    )
-    buffer = io.BytesIO()
-    canvas.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def test_draw_page_reads_an_injected_drawing() -> None:
-    sample = data.load_mnist("sample")
-    at = app_at("views/draw.py")
-    at.run()
-    assert not at.exception
-    assert not [m for m in at.metric if m.label == "Prediction"]
-    assert any("Draw a digit" in i.value for i in at.info)
-
-    hits = 0
-    for index in range(5):
-        digit = sample.X_test[index]
-        at.session_state["draw_canvas_0"] = {
-            "drawing": {"raw": {"objects": [{}]}, "data": _drawing_data_url(digit)}
-        }
-        at.run()
-        assert not at.exception
-        prediction = [m for m in at.metric if m.label == "Prediction"]
-        assert len(prediction) == 1
-        hits += int(prediction[0].value) == sample.y_test[index]
-        assert not at.info
-        charts = at.get("plotly_chart")
-        assert len(charts) == 2  # the 28x28 preview and the probabilities
-        assert any(m.label.startswith("Is it a 5") for m in at.metric)
-    assert hits >= 4
 
 
 def test_a_bad_cache_folder_is_said_once_and_every_page_works(
