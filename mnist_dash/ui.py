@@ -809,7 +809,10 @@ def drawn_digit(key: str, *, size: int = 200) -> np.ndarray | None:
 
     The 784 pixels :func:`mnist_dash.preprocess.canvas_to_mnist` makes of it, or
     None while the canvas is empty. The canvas's key is ``f"{key}_{n}"``, where
-    ``n`` counts the clears (a new key mounts an empty canvas).
+    ``n`` counts the clears (a new key mounts an empty canvas). What the browser
+    sent is checked before it is decoded
+    (:func:`mnist_dash.preprocess.decode_canvas_state`): a drawing that cannot be
+    read is said in one sentence, and a fresh canvas takes its place.
     """
     from streamlit_drawable_canvas import st_canvas
 
@@ -819,7 +822,15 @@ def drawn_digit(key: str, *, size: int = 200) -> np.ndarray | None:
     def clear() -> None:
         st.session_state[generation] += 1
 
-    canvas = st_canvas(
+    problem = ""
+    try:
+        image = preprocess.decode_canvas_state(
+            st.session_state.get(f"{key}_{st.session_state[generation]}")
+        )
+    except ValueError as error:
+        problem, image = str(error), None
+        clear()
+    st_canvas(
         stroke_width=max(size // 14, 6),
         stroke_color="#FFFFFF",
         background_color="#000000",
@@ -831,7 +842,9 @@ def drawn_digit(key: str, *, size: int = 200) -> np.ndarray | None:
         key=f"{key}_{st.session_state[generation]}",
     )
     st.button("Clear", key=f"{key}_clear", on_click=clear, icon="🧹")
-    if canvas.image_data is None:
+    if problem:
+        st.error(f"This drawing cannot be read: {problem}.", icon="🚫")
+    if image is None:
         return None
-    features = preprocess.canvas_to_mnist(canvas.image_data)
+    features = preprocess.canvas_to_mnist(image)
     return features if features.any() else None

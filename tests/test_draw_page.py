@@ -144,3 +144,28 @@ def test_payloads_are_refused_by_the_decoder_itself() -> None:
         )
         with pytest.raises(ValueError):
             preprocess.decode_canvas_state(state)
+
+
+def _small_canvas_script() -> None:
+    import streamlit as st
+
+    from mnist_dash import ui
+
+    digit = ui.drawn_digit("probe")
+    st.write("nothing" if digit is None else "a digit")
+
+
+def test_the_other_pages_small_canvas_is_bounded_too(sample) -> None:
+    """``ui.drawn_digit`` (Multilabel, Multioutput) checks a drawing as Draw does."""
+    at = AppTest.from_function(_small_canvas_script, default_timeout=TIMEOUT)
+    at.session_state["probe_0"] = {
+        "drawing": {"data": hostile_payloads(huge=False)["12000x12000 png"]}
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (error,) = at.error
+    assert error.value.startswith("This drawing cannot be read: it is 12,000x12,000")
+    assert at.markdown[-1].value == "nothing"
+    at.session_state["probe_1"] = {"drawing": {"data": real_drawing(sample.X_test[0])}}
+    at.run()
+    assert not at.error and at.markdown[-1].value == "a digit"
