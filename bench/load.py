@@ -498,12 +498,13 @@ async def draw_session(session: Session, deadline: float) -> None:
         await session.choose_source()
         await session.open_by_sidebar("draw", "Draw")
         await page.evaluate(_POINTER_JS)
-    generation = 0
+    drawn = 0
     order = list(DIGITS)
     session.rng.shuffle(order)
+    # The canvas's key changes only when a drawing is refused as unreadable.
+    canvas = page.locator("[class*='st-key-draw_canvas_'] canvas.upper-canvas").last
     while not session.crashed and (time.time() < deadline or not log.readings):
-        digit = order[generation % len(order)]
-        canvas = page.locator(f".st-key-draw_canvas_{generation} canvas.upper-canvas")
+        digit = order[drawn % len(order)]
         try:
             await canvas.wait_for(state="visible", timeout=session.args.timeout * 1000)
         except Exception as error:
@@ -527,9 +528,11 @@ async def draw_session(session: Session, deadline: float) -> None:
             log.first_reading_s = shown - log.started
             session.mark_first_view(seen["at"])
         await session.think()
-        await page.locator(".st-key-draw_clear button").click()
+        # The canvas toolbar's bin (shown on hover): the page's one way to clear.
+        await canvas.hover()
+        await page.locator('button[aria-label="Reset canvas & history"]').click()
         await session.ready(want_prediction=False, settle_ms=300)
-        generation += 1
+        drawn += 1
 
 
 async def draw_strokes(

@@ -28,7 +28,11 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 import threadpoolctl
-from streamlit.runtime.scriptrunner import RerunException, StopException
+from streamlit.runtime.scriptrunner import (
+    RerunException,
+    StopException,
+    get_script_run_ctx,
+)
 
 from mnist_dash import (
     book,
@@ -47,6 +51,7 @@ from mnist_dash import data as data_module
 __all__ = [
     "run_page",
     "timed",
+    "fragment_run",
     "init_session",
     "shared_digit",
     "digit_picker",
@@ -133,14 +138,21 @@ def run_page(page: Any) -> None:
     The time is the server's own, from the start of the page's script to its
     end (or to the click that cut it short), so a load test measures the server,
     not the browsers sharing its machine. ``outcome`` says how it ended:
-    ``"done"`` (it ran to its end), ``"stopped"`` (``st.stop()``, as Draw does
-    with an empty canvas, or a click during the run: Streamlit's fast reruns
-    stop the old run), ``"rerun"`` (``st.rerun()``) or ``"error"``.
+    ``"done"`` (it ran to its end), ``"stopped"`` (``st.stop()``, or a click
+    during the run: Streamlit's fast reruns stop the old run), ``"rerun"``
+    (``st.rerun()``) or ``"error"``.
     """
+    with _traced_run(str(getattr(page, "url_path", "")) or "home"):
+        page.run()
+
+
+@contextmanager
+def _traced_run(page: str) -> Iterator[None]:
+    """Trace the block as one run of ``page``: its duration and how it ended."""
     started = time.perf_counter()
     outcome = "done"
     try:
-        page.run()
+        yield
     except RerunException:
         outcome = "rerun"
         raise
@@ -152,10 +164,7 @@ def run_page(page: Any) -> None:
         raise
     finally:
         jobs.trace(
-            "run",
-            page=str(getattr(page, "url_path", "")) or "home",
-            seconds=time.perf_counter() - started,
-            outcome=outcome,
+            "run", page=page, seconds=time.perf_counter() - started, outcome=outcome
         )
 
 
@@ -167,6 +176,22 @@ def timed(name: str) -> Iterator[None]:
         yield
     finally:
         jobs.trace("run", page=name, seconds=time.perf_counter() - started)
+
+
+@contextmanager
+def fragment_run(page: str) -> Iterator[None]:
+    """Trace a fragment's own rerun (``st.fragment``) as a run of ``page``.
+
+    Draw reads each stroke in a fragment: those reruns are the page's runs a
+    visitor waits for. A run of the whole page, fragment included, is traced
+    once, by :func:`run_page`, so here nothing is traced.
+    """
+    context = get_script_run_ctx()
+    if context is None or not context.fragment_ids_this_run:
+        yield
+        return
+    with _traced_run(page):
+        yield
 
 
 def _url_digit() -> int | None:

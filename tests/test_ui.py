@@ -167,3 +167,22 @@ def test_the_server_runs_one_blas_thread_per_heavy_job() -> None:
     blas = threadpoolctl.threadpool_info()
     assert [info["num_threads"] for info in blas if info["user_api"] == "blas"]
     assert all(info["num_threads"] == 1 for info in blas if info["user_api"] == "blas")
+
+
+@pytest.mark.parametrize("fragments", [None, [], ["board"]])
+def test_a_fragments_own_rerun_is_traced_as_a_run_of_its_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fragments: list[str] | None
+) -> None:
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("MNIST_DASH_TRACE", str(trace))
+    context = SimpleNamespace(fragment_ids_this_run=fragments)
+    monkeypatch.setattr(ui, "get_script_run_ctx", lambda: context)
+    with ui.fragment_run("draw"):
+        pass
+    lines = trace.read_text().splitlines() if trace.exists() else []
+    events = [json.loads(line) for line in lines]
+    if fragments:  # a whole page's run is traced by run_page, not here
+        (event,) = events
+        assert event["page"] == "draw" and event["outcome"] == "done"
+    else:
+        assert events == []
