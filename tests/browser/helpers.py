@@ -27,9 +27,11 @@ __all__ = [
     "IDLE_TIMEOUT_MS",
     "expect",
     "exceptions",
+    "clear_canvas",
     "draw_strokes",
     "goto_page",
     "sidebar_page_urls",
+    "touch_strokes",
     "wait_for_app_idle",
     "widget",
 ]
@@ -119,17 +121,55 @@ def draw_strokes(
     The canvas lives in a shadow root; Playwright's CSS locators pierce it, and
     the topmost ``<canvas>`` is the one that takes the pointer.
     """
-    surface = canvas.locator("canvas").last
-    surface.scroll_into_view_if_needed()
-    box = surface.bounding_box()
-    assert box is not None, "the canvas is not on screen"
-    for stroke in strokes:
-        points = [
-            (box["x"] + x * box["width"], box["y"] + y * box["height"])
-            for x, y in stroke
-        ]
+    for points in _canvas_points(canvas, strokes):
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1:]:
             page.mouse.move(*point, steps=8)
         page.mouse.up()
+
+
+def _canvas_points(
+    canvas: Locator, strokes: list[list[tuple[float, float]]]
+) -> list[list[tuple[float, float]]]:
+    surface = canvas.locator("canvas").last
+    surface.scroll_into_view_if_needed()
+    box = surface.bounding_box()
+    assert box is not None, "the canvas is not on screen"
+    return [
+        [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in s]
+        for s in strokes
+    ]
+
+
+def touch_strokes(
+    page: Page, canvas: Locator, strokes: list[list[tuple[float, float]]]
+) -> None:
+    """Draw ``strokes`` with a finger: real touch events, through Chromium's
+    DevTools protocol (the page's context needs ``has_touch=True``)."""
+    session = page.context.new_cdp_session(page)
+    try:
+        for stroke in _canvas_points(canvas, strokes):
+            x, y = stroke[0]
+            session.send(
+                "Input.dispatchTouchEvent",
+                {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]},
+            )
+            for (x0, y0), (x1, y1) in itertools.pairwise(stroke):
+                for t in (0.25, 0.5, 0.75, 1.0):
+                    point = {"x": x0 + t * (x1 - x0), "y": y0 + t * (y1 - y0)}
+                    session.send(
+                        "Input.dispatchTouchEvent",
+                        {"type": "touchMove", "touchPoints": [point]},
+                    )
+            session.send(
+                "Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []}
+            )
+    finally:
+        session.detach()
+
+
+def clear_canvas(page: Page, canvas: Locator) -> None:
+    """Empty the canvas with its toolbar's bin, the page's one way to clear."""
+    canvas.locator("canvas").last.hover()
+    canvas.get_by_role("button", name="Reset canvas & history").click()
