@@ -34,6 +34,7 @@ def ready() -> None:
     this test run's cache folder, as test_reading leaves the model)."""
     ui.get_model(models.DRAW_MODEL, source="sample")
     ui.get_refusal(source="sample")
+    ui.get_model(personal.BASE_MODEL, source="sample")  # the one a visitor teaches
 
 
 def _draw_page() -> AppTest:
@@ -129,6 +130,8 @@ def test_a_hostile_drawing_is_refused_before_it_is_decoded(
     assert grown < MAX_GROWTH, f"{name}: {grown / 2**20:.0f} MB"
     errors = [e.value for e in at.error]
     assert errors and errors[0].startswith("This drawing cannot be read: "), name
+    at.run()  # say, a model done training reruns the page: still said
+    assert [e.value for e in at.error] == errors
     # The page keeps working: a fresh canvas reads the next drawing.
     _inject(at, real_drawing(sample.X_test[1]))
     assert _prediction(at) is not None

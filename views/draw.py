@@ -17,6 +17,7 @@ for key, value in {
     "draw_personal": None,  # this visitor's taught copy of the online model
     "draw_taught": None,  # the last correction: features, label, before, after
     "draw_upload_error": "",
+    "draw_problem": "",  # why the last drawing could not be read
     "draw_waited_for": None,  # a model that was still training on arrival
 }.items():
     if key not in st.session_state:
@@ -35,15 +36,21 @@ with controls[1]:
     pen = st.slider("Pen width", 5, 40, 20, key="draw_pen")
 
 label = models.MODELS[name].label
-fast = ui.get_model(FAST_MODEL)
-# Half a second is enough to read a stored model; a training goes on meanwhile.
-chosen = ui.get_model(name, wait=0.5, priority=jobs.BACKGROUND)
-checker = ui.get_refusal(wait=0.5)
-check = ui.get_reading_check(name) if chosen is not None else None
-# One container for the notices and the switch, whatever they are: the board
-# below keeps its place in the page, so its canvas is not mounted afresh (blank)
-# when a notice comes or goes.
+target = st.session_state["target_digit"]
+# One container for the waits, the notices and the switch, whatever they are: a
+# wait's progress bar, or a notice that comes or goes, never moves the board
+# below it, whose canvas would be mounted afresh (blank, its drawing lost).
 above = st.container()
+with above:
+    fast = ui.get_model(FAST_MODEL)
+    # Half a second is enough to read a stored model; a training goes on
+    # meanwhile. The chosen model, then the detector and the model a visitor
+    # teaches, come after the not-a-digit check (someone is waiting for it).
+    chosen = ui.get_model(name, wait=0.5, priority=jobs.BACKGROUND)
+    checker = ui.get_refusal(wait=0.5)
+    ui.get_model("sgd", target_digit=target, wait=False, priority=jobs.BACKGROUND)
+    ui.get_model(personal.BASE_MODEL, wait=False, priority=jobs.BACKGROUND)
+check = ui.get_reading_check(name) if chosen is not None else None
 if chosen is None:
     st.session_state["draw_waited_for"] = name
     above.info(
@@ -59,8 +66,6 @@ if checker is None:
         "The check that refuses non-digits is still learning; until it is ready, "
         "only the model's own hesitation is refused."
     )
-target = st.session_state["target_digit"]
-ui.get_model("sgd", target_digit=target, wait=False)  # the detector, below
 source = ui.data_source()
 waiting = [
     ui.job("model", source, name, None),
@@ -93,6 +98,12 @@ def _reader() -> tuple:
 reader, _, _ = _reader()
 
 
+def _base_model() -> object:
+    """The model a visitor's copy starts from, if ready (a callback must not wait:
+    a progress bar written there would move the canvas)."""
+    return ui.get_model(personal.BASE_MODEL, wait=False)
+
+
 def _teach() -> None:
     """Teach this visitor's copy the drawing's right digit (a button callback)."""
     features = st.session_state.get("draw_features")
@@ -100,7 +111,9 @@ def _teach() -> None:
     if features is None or right is None:
         return
     dataset = ui.get_data()
-    before = st.session_state["draw_personal"] or ui.get_model(personal.BASE_MODEL)
+    before = st.session_state["draw_personal"] or _base_model()
+    if before is None:
+        return
     after = personal.teach(
         before, features[None], [right], replay=(dataset.X_train, dataset.y_train)
     )
@@ -124,7 +137,13 @@ def _upload() -> None:
         st.session_state["draw_upload_error"] = f"{upload.name}: {error}"
         return
     dataset = ui.get_data()
-    start = st.session_state["draw_personal"] or ui.get_model(personal.BASE_MODEL)
+    start = st.session_state["draw_personal"] or _base_model()
+    if start is None:
+        st.session_state["draw_upload_error"] = (
+            f"{upload.name}: the model it teaches is still learning; load it again "
+            "in a moment"
+        )
+        return
     st.session_state["draw_personal"] = personal.teach(
         start, loaded.images, loaded.labels, replay=(dataset.X_train, dataset.y_train)
     )
@@ -179,10 +198,21 @@ def _teach_panel(result: reading.Reading) -> None:
             placeholder="the right digit",
             key="draw_right_digit",
         )
-        row[1].button("Teach it", key="draw_teach", on_click=_teach, icon="🧑‍🏫")
+        ready = st.session_state["draw_personal"] is not None or (
+            _base_model() is not None
+        )
+        row[1].button(
+            "Teach it",
+            key="draw_teach",
+            on_click=_teach,
+            icon="🧑‍🏫",
+            disabled=not ready,
+        )
         st.caption(
             "Your own copy of the averaged SGD learns it at once (with its shifted "
             "copies); nobody else's model changes."
+            if ready
+            else "The averaged SGD you would teach is still learning: a moment."
         )
     if st.session_state["draw_taught"] is not None:
         features, right, before, after = st.session_state["draw_taught"]
@@ -205,13 +235,17 @@ def _board() -> None:
     if st.session_state.pop("draw_rerun", False):
         st.rerun()  # the whole page, after a correction
     key = f"draw_canvas_{st.session_state['draw_generation']}"
-    problem = ""
     try:
         image = preprocess.decode_canvas_state(st.session_state.get(key))
     except ValueError as error:
-        problem, image = str(error), None
+        # Said until the next drawing, whatever reruns the page meanwhile.
+        st.session_state["draw_problem"], image = str(error), None
         st.session_state["draw_generation"] += 1  # an empty canvas, ready again
         key = f"draw_canvas_{st.session_state['draw_generation']}"
+    else:
+        if image is not None:
+            st.session_state["draw_problem"] = ""
+    problem = st.session_state["draw_problem"]
     # Fixed-width boxes side by side: the 280-pixel canvas is never squeezed, and
     # they wrap onto new lines on a narrow screen.
     row = st.container(horizontal=True, gap="medium")
