@@ -295,7 +295,7 @@ def processes(report: Report, home: Path, *, quick: bool) -> None:
         note="runs: " + ", ".join(f"{t:.2f}" for t in cached) + " s",
     )
 
-    extra = ["--limit", "2000"] if quick else []
+    extra = ["--limit", "1000"] if quick else []
     _, cold = child("memory", home, *extra)
     n = int(cold["n_train"])
     report.add(

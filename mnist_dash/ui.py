@@ -404,9 +404,8 @@ def show_pending(pending: list[jobs.Job], *, note: str = "") -> None:
 
     Refreshes every second without rerunning the rest of the page (a fragment);
     when every job has finished, the whole page runs again to show the results.
+    The panel is the page's ``st-key-pending_work`` element (one per page).
     """
-    if note:
-        st.caption(note)
 
     @st.fragment(run_every=1.0)
     def panel() -> None:
@@ -416,7 +415,10 @@ def show_pending(pending: list[jobs.Job], *, note: str = "") -> None:
         for waiting_job in waiting:
             st.progress(waiting_job.fraction, text=_status(waiting_job))
 
-    panel()
+    with st.container(key="pending_work"):
+        if note:
+            st.caption(note)
+        panel()
 
 
 @contextmanager

@@ -33,6 +33,7 @@ __all__ = [
     "sidebar_page_urls",
     "touch_strokes",
     "wait_for_app_idle",
+    "wait_for_background_work",
     "widget",
 ]
 
@@ -76,6 +77,19 @@ def wait_for_app_idle(
         polling=100,
         timeout=timeout_ms,
     )
+
+
+def wait_for_background_work(
+    page: Page, *, timeout_ms: float = IDLE_TIMEOUT_MS
+) -> None:
+    """Wait until the page's background work is done and the page has rerun.
+
+    A page with work going on in the background shows it in its
+    ``st-key-pending_work`` panel and reruns the whole page when it is done,
+    which can happen after the page looked idle.
+    """
+    page.locator(".st-key-pending_work").wait_for(state="detached", timeout=timeout_ms)
+    wait_for_app_idle(page, timeout_ms=timeout_ms)
 
 
 def goto_page(

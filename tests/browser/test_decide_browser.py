@@ -19,6 +19,7 @@ from .helpers import (
     expect,
     goto_page,
     wait_for_app_idle,
+    wait_for_background_work,
     widget,
 )
 
@@ -27,6 +28,12 @@ def figure(page, key: str, part: str = "data"):
     """The ``data`` or ``layout`` of the plotly chart made with ``key``."""
     graph = widget(page, key).locator(".js-plotly-plot")
     expect(graph).to_be_attached(timeout=IDLE_TIMEOUT_MS)
+    # The element is there before plotly has drawn into it.
+    page.wait_for_function(
+        "([graph, part]) => graph.isConnected && graph[part] != null",
+        arg=[graph.element_handle(), part],
+        timeout=IDLE_TIMEOUT_MS,
+    )
     return graph.evaluate(f"graph => graph.{part}")
 
 
@@ -101,6 +108,7 @@ def test_roc_zooms_into_the_top_left_corner(page, app_server):
 
 def test_noise_slider_moves_the_noisy_digit_and_the_marker(page, app_server):
     goto_page(page, app_server, "/multioutput")
+    wait_for_background_work(page)  # the error curve, then the page reruns
     before = figure(page, "multioutput_digits")[0]["z"]
     thumb = widget(page, "multioutput_noise").get_by_role("slider")
     thumb.focus()

@@ -14,6 +14,7 @@ from .helpers import (
     expect,
     goto_page,
     wait_for_app_idle,
+    wait_for_background_work,
     widget,
 )
 
@@ -147,6 +148,9 @@ def test_quick_key_presses_on_a_fresh_server_keep_slider_and_numbers_together(
     thumb, the numbers, the charts' line and the link end on the same threshold,
     and the keyboard focus stays on the slider."""
     goto_page(page, fresh_server, "/tradeoff")
+    # The page trains the detector for its download in the background, then
+    # reruns whole: press the keys once that is done.
+    wait_for_background_work(page)
     thumb = widget(page, "tradeoff_threshold").get_by_role("slider")
     thumb.focus()
     for _ in range(6):
