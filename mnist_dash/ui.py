@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import streamlit as st
@@ -399,18 +399,22 @@ def model_ready(name: str, *, source: str | None = None) -> bool:
     return is_ready("model", source or data_source(), name, None)
 
 
-def show_pending(pending: list[jobs.Job], *, note: str = "") -> None:
+def show_pending(
+    pending: list[jobs.Job], *, note: str = "", rerun: Literal["all", "any"] = "all"
+) -> None:
     """Progress bars for work that runs in the background, and a rerun when done.
 
     Refreshes every second without rerunning the rest of the page (a fragment);
-    when every job has finished, the whole page runs again to show the results.
-    The panel is the page's ``st-key-pending_work`` element (one per page).
+    when every job has finished (``rerun="any"``: as soon as one has, for a page
+    that uses each as it comes, like Draw), the whole page runs again to show the
+    results. The panel is the page's ``st-key-pending_work`` element (one per
+    page).
     """
 
     @st.fragment(run_every=1.0)
     def panel() -> None:
         waiting = [j for j in pending if not j.done()]
-        if not waiting:
+        if not waiting or (rerun == "any" and len(waiting) < len(pending)):
             st.rerun()
         for waiting_job in waiting:
             st.progress(waiting_job.fraction, text=_status(waiting_job))

@@ -324,9 +324,9 @@ def _board() -> None:
 
 
 board()
-for job in waiting:  # one each: the page reruns as soon as any is ready
-    if job is not None and not job.done():
-        ui.show_pending([job])
+pending = [job for job in waiting if job is not None and not job.done()]
+if pending:  # the page reruns as soon as any is ready: the MLP takes over at once
+    ui.show_pending(pending, rerun="any")
 
 error = st.session_state["draw_upload_error"]
 files = st.columns(2)
