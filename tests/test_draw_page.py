@@ -35,6 +35,7 @@ def ready() -> None:
     ui.get_model(models.DRAW_MODEL, source="sample")
     ui.get_refusal(source="sample")
     ui.get_model(personal.BASE_MODEL, source="sample")  # the one a visitor teaches
+    ui.get_reading_check(models.DRAW_MODEL, source="sample", wait=True)
 
 
 def _draw_page() -> AppTest:
@@ -68,6 +69,10 @@ def test_the_page_says_what_to_try_first_and_where_to_go_next(ready) -> None:
     assert links[-2:] == ["binary", "tradeoff"]
     assert [s.value for s in at.subheader][-1] == "Where to go next"
     assert not [b for b in at.button if "clear" in b.label.lower()]  # the toolbar's
+    # The risk-coverage curve, the one chart before a drawing, says what it reads.
+    (curve,) = at.get("plotly_chart")
+    assert "Coverage" in curve.proto.spec
+    assert any("held-out test digits" in c.value for c in at.caption)
 
 
 def test_digits_are_read_explained_and_a_dash_refused(ready, sample) -> None:

@@ -71,6 +71,8 @@ waiting = [
     ui.job("model", source, name, None),
     ui.job("refusal", source),
     ui.job("model", source, "sgd", target),
+    # The reading check needs the test digits drawn first: a job of its own.
+    ui.job("drawn_test", source),
     ui.job("reading_check", source, name),
 ]
 
