@@ -212,11 +212,12 @@ def init_session() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value
+    note = st.empty()  # always there, so the page's layout does not shift
     if not st.session_state.get("cache_note_shown"):
         st.session_state["cache_note_shown"] = True
         problem = store.problem()
         if problem:
-            st.info(f"Note: {problem}.", icon="💾")
+            note.info(f"Note: {problem}.", icon="💾")
 
 
 def shared_digit(key: str) -> int:
@@ -342,10 +343,15 @@ def _memoised(
     job = _scheduler.submit(
         key, compute, title=title, heavy=heavy, memory=memory, priority=priority
     )
+    # The progress bar's place, taken whether this waits or not: a page then has
+    # the same elements in the same places on every run, so a widget below it
+    # is never drawn twice for a moment (and keeps the keyboard focus) on the
+    # first rerun after a wait.
+    slot = st.empty()
     if not job.done() and wait is not False:
         limit = None if wait is True else float(wait)
         started = time.monotonic()
-        with progress_bar(title) as progress:
+        with progress_bar(title, slot=slot) as progress:
             while not job.done():
                 if limit is not None and time.monotonic() - started >= limit:
                     break
@@ -371,9 +377,7 @@ def _show_failure(title: str, error: Exception) -> None:
             icon="⏳",
         )
     else:
-        st.error(
-            f"{title} failed: {error}. Reload the page to try again.", icon="⚠️"
-        )
+        st.error(f"{title} failed: {error}. Reload the page to try again.", icon="⚠️")
     st.stop()
 
 
@@ -426,12 +430,15 @@ def show_pending(
 
 
 @contextmanager
-def progress_bar(text: str) -> Iterator[Callable[[float, str], None]]:
+def progress_bar(
+    text: str, *, slot: Any = None
+) -> Iterator[Callable[[float, str], None]]:
     """A progress bar for the duration of the block, removed after it.
 
     Yields a ``progress(fraction, message)`` callback for the core functions.
+    The bar goes into ``slot`` (an ``st.empty()``) if given, else a new one.
     """
-    slot = st.empty()
+    slot = st.empty() if slot is None else slot
     bar = slot.progress(0.0, text=text)
 
     def update(fraction: float, message: str) -> None:

@@ -82,23 +82,23 @@ def test_persisted_model_is_reused(cache: Path, sample: data.MnistData) -> None:
     X, y = sample.X_train[:800], sample.y_train[:800]
     first_events: list[str] = []
     first = models.train_model(
-        "sgd", X, y, progress=lambda f, m: first_events.append(m)
+        "sgd_averaged", X, y, progress=lambda f, m: first_events.append(m)
     )
-    path = models.model_file("sgd", X, y)
+    path = models.model_file("sgd_averaged", X, y)
     assert path.is_file() and path.is_relative_to(cache)
     second_events: list[str] = []
     second = models.train_model(
-        "sgd", X, y, progress=lambda f, m: second_events.append(m)
+        "sgd_averaged", X, y, progress=lambda f, m: second_events.append(m)
     )
     assert len(first_events) > 2
-    label = models.MODELS["sgd"].label
+    label = models.MODELS["sgd_averaged"].label
     assert second_events == [f"{label} loaded from the cache folder"]
     np.testing.assert_array_equal(
         first.predict(sample.X_test), second.predict(sample.X_test)
     )
     # Different data, digit or model: different files.
-    assert models.model_file("sgd", X, y, target_digit=5) != path
-    assert models.model_file("sgd", X[:700], y[:700]) != path
+    assert models.model_file("sgd_averaged", X, y, target_digit=5) != path
+    assert models.model_file("sgd_averaged", X[:700], y[:700]) != path
     assert models.model_file("sgd_scaled", X, y) != path
 
 
@@ -149,7 +149,9 @@ def test_two_sessions_train_once(
     monkeypatch.setattr(models, "fit_with_progress", counting)
     results: list[object] = []
     threads = [
-        threading.Thread(target=lambda: results.append(models.train_model("sgd", X, y)))
+        threading.Thread(
+            target=lambda: results.append(models.train_model("sgd_averaged", X, y))
+        )
         for _ in range(4)
     ]
     for thread in threads:
@@ -166,7 +168,7 @@ def test_scores_for_probabilities_and_decisions(sample: data.MnistData) -> None:
     assert kind == "probability" and proba.shape == (5, 10)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     scores, kind = models.scores_for(
-        models.train_model("sgd", X, y, cache=False), X[:5]
+        models.train_model("sgd_averaged", X, y, cache=False), X[:5]
     )
     assert kind == "decision" and scores.shape == (5, 10)
 
@@ -176,10 +178,10 @@ def test_a_bad_signing_key_is_replaced_not_trusted(
     cache: Path, sample: data.MnistData, bad_key: bytes
 ) -> None:
     X, y = sample.X_train[:600], sample.y_train[:600]
-    models.train_model("sgd", X, y)
+    models.train_model("sgd_averaged", X, y)
     (cache / "secret.key").write_bytes(bad_key)
     events: list[str] = []
-    models.train_model("sgd", X, y, progress=lambda f, m: events.append(m))
+    models.train_model("sgd_averaged", X, y, progress=lambda f, m: events.append(m))
     assert "loaded" not in events[-1]  # the old signature no longer holds
     assert len((cache / "secret.key").read_bytes()) == 32
 

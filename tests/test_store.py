@@ -92,11 +92,13 @@ def test_a_bad_cache_folder_means_memory(
     assert str(status.path) in status.problem
     assert _cache_folders.KINDS[kind] in status.problem
     X, y = digits
-    first = models.train_model("sgd", X, y)
-    again = models.train_model("sgd", X, y)  # kept in memory: not trained again
+    first = models.train_model("sgd_averaged", X, y)
+    again = models.train_model(
+        "sgd_averaged", X, y
+    )  # kept in memory: not trained again
     assert again is first and len(fits) == 1
     for _ in range(2):
-        evaluation.cross_validate_model("sgd", X, y, target_digit=3)
+        evaluation.cross_validate_model("sgd_averaged", X, y, target_digit=3)
     assert len(fits) == 4  # three folds, once
     # Nothing written: no model, no results, no signing key, no lock files.
     assert _cache_folders.tree(watched) == before
@@ -111,7 +113,7 @@ def test_another_users_folder_is_not_trusted(
     os.chown(home, 12345, 12345)
     assert "belongs to another user" in store.problem()
     assert not store.status().readable
-    models.train_model("sgd", *digits)
+    models.train_model("sgd_averaged", *digits)
     assert list(home.iterdir()) == []
 
 
@@ -121,7 +123,7 @@ def test_a_folder_writable_by_others_runs_nothing_planted_in_it(
     """Another user plants ``secret.key`` and a pickle signed with it: not run."""
     planted = tmp_path / "shared"
     monkeypatch.setenv("MNIST_DASH_HOME", str(planted))
-    key = models.model_key("sgd", *digits)
+    key = models.model_key("sgd_averaged", *digits)
 
     class Boom:
         def __reduce__(self):  # what a malicious pickle would do
@@ -133,7 +135,7 @@ def test_a_folder_writable_by_others_runs_nothing_planted_in_it(
     planted.chmod(0o777)
     _check_afresh(planted, monkeypatch)
     assert "other users can write to it" in store.problem()
-    model = models.train_model("sgd", *digits)
+    model = models.train_model("sgd_averaged", *digits)
     assert isinstance(model, Pipeline)
 
 
@@ -141,9 +143,9 @@ def test_a_folder_writable_by_others_runs_nothing_planted_in_it(
 def test_another_users_signing_key_is_replaced(
     home: Path, digits: tuple[np.ndarray, np.ndarray], fits: list[str]
 ) -> None:
-    models.train_model("sgd", *digits)
+    models.train_model("sgd_averaged", *digits)
     os.chown(home / "secret.key", 12345, 12345)
-    models.train_model("sgd", *digits)
+    models.train_model("sgd_averaged", *digits)
     assert len(fits) == 2  # the old signature is no longer trusted
     assert (home / "secret.key").stat().st_uid == os.geteuid()
 
@@ -163,8 +165,8 @@ def test_a_read_only_cache_holding_every_model_is_used(
     home = tmp_path / "cache"
     monkeypatch.setenv("MNIST_DASH_HOME", str(home))
     X, y = digits
-    models.train_model("sgd", X, y)
-    evaluation.cross_validate_model("sgd", X, y, target_digit=3)
+    models.train_model("sgd_averaged", X, y)
+    evaluation.cross_validate_model("sgd_averaged", X, y, target_digit=3)
     shutil.rmtree(home / "locks")
     fitted = len(fits)
     for path in [home, *home.rglob("*")]:
@@ -174,9 +176,11 @@ def test_a_read_only_cache_holding_every_model_is_used(
     assert "is read-only" in store.problem()
     assert store.status().readable
     events: list[str] = []
-    models.train_model("sgd", X, y, progress=lambda f, m: events.append(m))
-    assert events == [f"{models.MODELS['sgd'].label} loaded from the cache folder"]
-    evaluation.cross_validate_model("sgd", X, y, target_digit=3)
+    models.train_model("sgd_averaged", X, y, progress=lambda f, m: events.append(m))
+    assert events == [
+        f"{models.MODELS['sgd_averaged'].label} loaded from the cache folder"
+    ]
+    evaluation.cross_validate_model("sgd_averaged", X, y, target_digit=3)
     assert len(fits) == fitted
     assert _cache_folders.tree(home) == before
 
@@ -190,10 +194,10 @@ def test_a_read_only_models_folder_trains_once_per_process(
     """Before, every rerun of a page trained again (and failed to save again)."""
     assert store.problem() is None
     (home / "models").mkdir(mode=0o555)  # for root: see tests/_cache_folders.py
-    first = models.train_model("sgd", *digits)
+    first = models.train_model("sgd_averaged", *digits)
     assert "cannot be written" in store.problem()
     assert str(home / "models") in store.problem()
-    assert models.train_model("sgd", *digits) is first
+    assert models.train_model("sgd_averaged", *digits) is first
     assert len(fits) == 1
     assert list((home / "models").iterdir()) == []
 
@@ -208,9 +212,9 @@ def test_a_failed_write_switches_to_memory(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store, "atomic_write", full)
-    first = models.train_model("sgd", *digits)
+    first = models.train_model("sgd_averaged", *digits)
     assert "No space left on device" in store.problem()
-    assert models.train_model("sgd", *digits) is first
+    assert models.train_model("sgd_averaged", *digits) is first
     assert len(fits) == 1
 
 
@@ -218,11 +222,11 @@ def test_a_model_copied_under_another_key_is_retrained(
     home: Path, digits: tuple[np.ndarray, np.ndarray], fits: list[str]
 ) -> None:
     X, y = digits
-    models.train_model("sgd", X, y)
+    models.train_model("sgd_averaged", X, y)
     models.train_model("sgd_scaled", X, y)
-    sgd_file = models.model_file("sgd", X, y)
+    averaged_file = models.model_file("sgd_averaged", X, y)
     scaled_file = models.model_file("sgd_scaled", X, y)
-    shutil.copyfile(sgd_file, scaled_file)  # validly signed, but for another key
+    shutil.copyfile(averaged_file, scaled_file)  # validly signed, but for another key
     model = models.train_model("sgd_scaled", X, y)
     assert len(fits) == 3
     assert "scaler" in model.named_steps
@@ -233,12 +237,12 @@ def test_a_model_of_the_wrong_type_is_retrained(
     home: Path, digits: tuple[np.ndarray, np.ndarray], fits: list[str]
 ) -> None:
     X, y = digits
-    key = models.model_key("sgd", X, y)
+    key = models.model_key("sgd_averaged", X, y)
     store.save_model(key, DummyClassifier().fit(X, y))
     assert store.load_model(key, expected_type=Pipeline) is None
     assert not store.model_path(key).exists()  # discarded
     store.save_model(key, DummyClassifier().fit(X, y))
-    model = models.train_model("sgd", X, y)
+    model = models.train_model("sgd_averaged", X, y)
     assert isinstance(model, Pipeline) and len(fits) == 1
     assert isinstance(store.load_model(key, expected_type=Pipeline), Pipeline)
 

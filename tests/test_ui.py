@@ -25,7 +25,7 @@ def quiet_bar(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, str]]:
     drawn: list[tuple[float, str]] = []
 
     @contextmanager
-    def bar(text: str) -> Iterator[Callable[[float, str], None]]:
+    def bar(text: str, **kwargs: object) -> Iterator[Callable[[float, str], None]]:
         yield lambda fraction, message: drawn.append((fraction, message))
 
     monkeypatch.setattr(ui, "progress_bar", bar)
@@ -45,7 +45,9 @@ def test_a_stopped_page_does_not_restart_the_computation(
         return "trained"
 
     @contextmanager
-    def stopping_bar(text: str) -> Iterator[Callable[[float, str], None]]:
+    def stopping_bar(
+        text: str, **kwargs: object
+    ) -> Iterator[Callable[[float, str], None]]:
         def update(fraction: float, message: str) -> None:
             raise ScriptStopped  # the user clicked: Streamlit stops the script
 
@@ -58,7 +60,9 @@ def test_a_stopped_page_does_not_restart_the_computation(
     assert not ui.is_ready("test", "stopped page")
 
     # The rerun waits on the same computation instead of starting another.
-    monkeypatch.setattr(ui, "progress_bar", lambda text: _recording(quiet_bar))
+    monkeypatch.setattr(
+        ui, "progress_bar", lambda text, **kwargs: _recording(quiet_bar)
+    )
     release.set()
     assert ui._memoised(key, compute, title="Training") == "trained"
     assert ui._memoised(key, compute, title="Training") == "trained"

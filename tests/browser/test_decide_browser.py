@@ -28,10 +28,14 @@ def figure(page, key: str, part: str = "data"):
     """The ``data`` or ``layout`` of the plotly chart made with ``key``."""
     graph = widget(page, key).locator(".js-plotly-plot")
     expect(graph).to_be_attached(timeout=IDLE_TIMEOUT_MS)
-    # The element is there before plotly has drawn into it.
+    # The element is there before plotly has drawn into it (looked up again on
+    # every poll: a rerun may replace it).
     page.wait_for_function(
-        "([graph, part]) => graph.isConnected && graph[part] != null",
-        arg=[graph.element_handle(), part],
+        """([selector, part]) => {
+          const graphs = document.querySelectorAll(selector);
+          return graphs.length === 1 && graphs[0][part] != null;
+        }""",
+        arg=[f".st-key-{key} .js-plotly-plot", part],
         timeout=IDLE_TIMEOUT_MS,
     )
     return graph.evaluate(f"graph => graph.{part}")
