@@ -66,6 +66,7 @@ __all__ = [
     "get_cross_val",
     "get_test_accuracy",
     "is_ready",
+    "result_if_ready",
     "model_ready",
     "job",
     "show_pending",
@@ -396,6 +397,17 @@ def is_ready(kind: str, *args: Any) -> bool:
     """Whether ``get_<kind>(*args)`` would return at once, from memory."""
     found = job(kind, *args)
     return found is not None and found.ok()
+
+
+def result_if_ready(kind: str, *args: Any) -> Any:
+    """What ``get_<kind>(*args)`` computed, or None when it is not done.
+
+    Unlike ``get_<kind>(..., wait=False)`` this writes nothing on the page (not
+    even a progress bar's place): for callbacks, whose elements would go to the
+    top of the page and move everything below for one run.
+    """
+    found = job(kind, *args)
+    return found.result() if found is not None and found.ok() else None
 
 
 def model_ready(name: str, *, source: str | None = None) -> bool:

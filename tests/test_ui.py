@@ -190,3 +190,27 @@ def test_a_fragments_own_rerun_is_traced_as_a_run_of_its_page(
         assert event["page"] == "draw" and event["outcome"] == "done"
     else:
         assert events == []
+
+
+def _result_if_ready_script() -> None:
+    import streamlit as st
+
+    from mnist_dash import ui
+
+    found = ui.result_if_ready("probe_result", st.session_state["probe"])
+    st.write(f"found {found}")
+
+
+def test_result_if_ready_waits_for_nothing_and_writes_nothing() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    key = ("probe_result", 1)
+    at = AppTest.from_function(_result_if_ready_script)
+    at.session_state["probe"] = 1
+    at.run()
+    assert [m.value for m in at.main.children.values()] == ["found None"]
+    job = ui._scheduler.submit(key, lambda job: 42, heavy=False, title="probe")
+    job.result(timeout=10)
+    at.run()
+    # The only element is the script's own: no progress bar's place taken.
+    assert [m.value for m in at.main.children.values()] == ["found 42"]

@@ -50,7 +50,7 @@ with above:
     checker = ui.get_refusal(wait=0.5)
     ui.get_model("sgd", target_digit=target, wait=False, priority=jobs.BACKGROUND)
     ui.get_model(personal.BASE_MODEL, wait=False, priority=jobs.BACKGROUND)
-check = ui.get_reading_check(name) if chosen is not None else None
+    check = ui.get_reading_check(name) if chosen is not None else None
 if chosen is None:
     st.session_state["draw_waited_for"] = name
     above.info(
@@ -97,13 +97,15 @@ def _reader() -> tuple:
     return ready, ui.get_refusal(wait=False), margin
 
 
-reader, _, _ = _reader()
+with above:  # whatever it waits for or finds ready, in the same place
+    reader, _, _ = _reader()
 
 
 def _base_model() -> object:
-    """The model a visitor's copy starts from, if ready (a callback must not wait:
-    a progress bar written there would move the canvas)."""
-    return ui.get_model(personal.BASE_MODEL, wait=False)
+    """The model a visitor's copy starts from, if ready. Callbacks use this and
+    :func:`mnist_dash.ui.result_if_ready`, which write nothing on the page: an
+    element written by a callback goes to the top and moves the canvas."""
+    return ui.result_if_ready("model", source, personal.BASE_MODEL, None)
 
 
 def _teach() -> None:
@@ -112,7 +114,7 @@ def _teach() -> None:
     right = st.session_state.get("draw_right_digit")
     if features is None or right is None:
         return
-    dataset = ui.get_data()
+    dataset = ui.result_if_ready("data", source)
     before = st.session_state["draw_personal"] or _base_model()
     if before is None:
         return
@@ -138,7 +140,7 @@ def _upload() -> None:
     except ValueError as error:
         st.session_state["draw_upload_error"] = f"{upload.name}: {error}"
         return
-    dataset = ui.get_data()
+    dataset = ui.result_if_ready("data", source)
     start = st.session_state["draw_personal"] or _base_model()
     if start is None:
         st.session_state["draw_upload_error"] = (
