@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -133,6 +134,11 @@ _scheduler = jobs.Scheduler(
 threadpoolctl.threadpool_limits(limits=1, user_api="blas")
 
 
+#: What belongs to the script run going on in this thread (Streamlit runs a
+#: session's script in a thread of its own).
+_this_run = threading.local()
+
+
 def run_page(page: Any) -> None:
     """Run the page ``st.navigation`` chose, timing it for ``$MNIST_DASH_TRACE``.
 
@@ -143,8 +149,15 @@ def run_page(page: Any) -> None:
     during the run: Streamlit's fast reruns stop the old run), ``"rerun"``
     (``st.rerun()``) or ``"error"``.
     """
-    with _traced_run(str(getattr(page, "url_path", "")) or "home"):
-        page.run()
+    # The cache folder's note goes here, above the page, whichever function
+    # first calls init_session: taken on every run, so the page's elements keep
+    # their places from one run to the next.
+    _this_run.note = st.empty()
+    try:
+        with _traced_run(str(getattr(page, "url_path", "")) or "home"):
+            page.run()
+    finally:
+        _this_run.note = None
 
 
 @contextmanager
@@ -213,12 +226,12 @@ def init_session() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value
-    note = st.empty()  # always there, so the page's layout does not shift
     if not st.session_state.get("cache_note_shown"):
         st.session_state["cache_note_shown"] = True
         problem = store.problem()
         if problem:
-            note.info(f"Note: {problem}.", icon="💾")
+            place = getattr(_this_run, "note", None) or st
+            place.info(f"Note: {problem}.", icon="💾")
 
 
 def shared_digit(key: str) -> int:

@@ -42,10 +42,14 @@ def _start(curves: charts.ThresholdCurves) -> float:
         return 0.0
 
 
-def _curves(digit: int) -> charts.ThresholdCurves:
-    """The detector's curves at the prevalence chosen (the data's by default)."""
-    curves = ui.get_threshold_curves("sgd", target_digit=digit)
-    return charts.at_prevalence(curves, ui.prevalence())
+def _curves(digit: int) -> charts.ThresholdCurves | None:
+    """The detector's curves at the prevalence chosen (the data's by default).
+
+    For the callbacks: the page drew them already, so they are read without
+    waiting and without writing on the page (None if they are gone).
+    """
+    curves = ui.result_if_ready("curves", ui.data_source(), "sgd", digit)
+    return None if curves is None else charts.at_prevalence(curves, ui.prevalence())
 
 
 def _share_slider() -> None:
@@ -71,6 +75,8 @@ def _move_slider(find: str) -> None:
     that recall) or ``"cost"`` (the lowest expected cost)."""
     digit = st.session_state["target_digit"]
     curves = _curves(digit)
+    if curves is None:
+        return
     try:
         if find == "cost":
             threshold = charts.compute_cost_curve(

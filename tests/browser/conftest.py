@@ -204,9 +204,14 @@ def _serve_fixture(
 
 
 @pytest.fixture(scope="session")
-def server_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The cache folder of the session's servers: what one computed, all read."""
-    return tmp_path_factory.mktemp("app_home")
+def server_home() -> Path:
+    """The cache folder of the session's servers: what one computed, all read.
+
+    It is the test run's own private folder (``tests/conftest.py``), so the
+    tests that run in this process later read what the servers computed on the
+    sample instead of computing it again, as a restarted server would.
+    """
+    return Path(os.environ["MNIST_DASH_HOME"])
 
 
 @pytest.fixture(scope="session")
