@@ -13,6 +13,7 @@ import pytest
 from streamlit.runtime.scriptrunner import RerunData, RerunException, StopException
 
 from mnist_dash import ui
+from mnist_dash.ui import session, work
 
 
 class ScriptStopped(BaseException):
@@ -28,7 +29,7 @@ def quiet_bar(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, str]]:
     def bar(text: str, **kwargs: object) -> Iterator[Callable[[float, str], None]]:
         yield lambda fraction, message: drawn.append((fraction, message))
 
-    monkeypatch.setattr(ui, "progress_bar", bar)
+    monkeypatch.setattr(work, "progress_bar", bar)
     return drawn
 
 
@@ -54,7 +55,7 @@ def test_a_stopped_page_does_not_restart_the_computation(
         yield update
 
     key = ("test", "stopped page")
-    monkeypatch.setattr(ui, "progress_bar", stopping_bar)
+    monkeypatch.setattr(work, "progress_bar", stopping_bar)
     with pytest.raises(ScriptStopped):
         ui._memoised(key, compute, title="Training")
     assert not ui.is_ready("test", "stopped page")
@@ -180,7 +181,7 @@ def test_a_fragments_own_rerun_is_traced_as_a_run_of_its_page(
     trace = tmp_path / "trace.jsonl"
     monkeypatch.setenv("MNIST_DASH_TRACE", str(trace))
     context = SimpleNamespace(fragment_ids_this_run=fragments)
-    monkeypatch.setattr(ui, "get_script_run_ctx", lambda: context)
+    monkeypatch.setattr(session, "get_script_run_ctx", lambda: context)
     with ui.fragment_run("draw"):
         pass
     lines = trace.read_text().splitlines() if trace.exists() else []

@@ -1,0 +1,217 @@
+"""Computations with progress: each once per server process, on a scheduler.
+
+What is loaded, trained or cross-validated is computed once for the whole server
+process (shared by every session) by a :class:`mnist_dash.jobs.Scheduler`, under
+an explicit key, and kept on disk by the core modules. Reading what is stored
+never queues behind a training; trainings run within a memory budget; the book's
+long runs go in the background and give way to anyone waiting. A wait shows a
+progress bar; :func:`show_pending` shows work left running and reruns the page
+when it is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from typing import Any, Literal, TypeVar
+
+import streamlit as st
+import threadpoolctl
+
+from mnist_dash import (
+    jobs,
+    store,
+)
+
+T = TypeVar("T")
+
+
+Progress = Callable[[float, str], None]
+
+
+#: ``True``: wait as long as it takes; ``False``: do not wait; a number: seconds.
+Wait = bool | float
+
+
+def _memory_budget() -> int:
+    """Bytes the running trainings may use together (``$MNIST_DASH_MEMORY_MB``).
+
+    The default leaves room, within Streamlit Community Cloud's smallest box
+    (690 MB), for the server itself and full MNIST: see the README.
+    """
+    try:
+        megabytes = float(os.environ.get("MNIST_DASH_MEMORY_MB", "300"))
+    except ValueError:
+        megabytes = 300.0
+    return int(max(megabytes, 50.0) * 2**20)
+
+
+# Two heavy workers: the machine this is made for has two cores.
+_scheduler = jobs.Scheduler(
+    light_workers=4, heavy_workers=2, memory_budget=_memory_budget()
+)
+
+
+# So each heavy job computes on one core. OpenBLAS starts a thread per core for
+# every large product and its threads spin while they wait: two jobs at once
+# (or browsers, or other apps on the box) then overcommit the cores, and under
+# load the MLP on the sample took 37-65 s to fit instead of 3.5 s (see the
+# README's "Load and memory"). The limit is process-wide; the command line,
+# which runs one job at a time, keeps every core.
+threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+
+
+def _status(job: jobs.Job) -> str:
+    """One line for people: what the job is doing and, when known, how long left."""
+    text = f"{job.title}: {job.message}" if job.title else job.message
+    left = job.seconds_left()
+    if left is not None:
+        text += f" (about {_duration(left)} left)"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    """``"45 s"``, ``"3 min"``, ``"1 h 5 min"``."""
+    if seconds < 90:
+        return f"{max(round(seconds / 5) * 5, 5):.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def _memoised(
+    key: tuple[Any, ...],
+    compute: Callable[[jobs.Job], T],
+    *,
+    title: str,
+    heavy: bool = False,
+    memory: int = 0,
+    priority: int = jobs.INTERACTIVE,
+    wait: Wait = True,
+    show_errors: bool = False,
+) -> T | None:
+    """``compute(job)`` once per process for ``key``, waiting with a progress bar.
+
+    The job is its own progress callback (``compute(progress)`` works). Returns
+    None when ``wait`` runs out first; the work goes on. A failed computation is
+    forgotten, so the next call tries again; its exception is raised to every
+    caller waiting on it, or, with ``show_errors``, shown on the page in one
+    sentence (the page stops there and works again on the next rerun).
+    """
+    job = _scheduler.submit(
+        key, compute, title=title, heavy=heavy, memory=memory, priority=priority
+    )
+    # The progress bar's place, taken whether this waits or not: a page then has
+    # the same elements in the same places on every run, so a widget below it
+    # is never drawn twice for a moment (and keeps the keyboard focus) on the
+    # first rerun after a wait.
+    slot = st.empty()
+    if not job.done() and wait is not False:
+        limit = None if wait is True else float(wait)
+        started = time.monotonic()
+        with progress_bar(title, slot=slot) as progress:
+            while not job.done():
+                if limit is not None and time.monotonic() - started >= limit:
+                    break
+                progress(job.fraction, _status(job))
+                _pause(job)
+    if not job.done():
+        return None
+    error = job.future.exception()
+    if error is not None:
+        _scheduler.forget_failed(job)
+        if show_errors and isinstance(error, Exception):
+            _show_failure(title, error)
+        raise error
+    return job.result()
+
+
+def _show_failure(title: str, error: Exception) -> None:
+    """Say on the page what failed and why, then stop this run of the page."""
+    if isinstance(error, store.LockTimeout):
+        st.error(
+            f"{title} is busy: another process is computing the same thing and "
+            f"did not finish in time ({error}). Try again in a moment.",
+            icon="⏳",
+        )
+    else:
+        st.error(f"{title} failed: {error}. Reload the page to try again.", icon="⚠️")
+    st.stop()
+
+
+def _pause(job: jobs.Job) -> None:
+    """Wait up to 0.1 s for ``job`` to finish."""
+    with contextlib.suppress(FutureTimeout):
+        job.future.exception(timeout=0.1)
+
+
+def job(kind: str, *args: Any) -> jobs.Job | None:
+    """The job behind ``get_<kind>(*args)``, if it was started."""
+    return _scheduler.get((kind, *args))
+
+
+def is_ready(kind: str, *args: Any) -> bool:
+    """Whether ``get_<kind>(*args)`` would return at once, from memory."""
+    found = job(kind, *args)
+    return found is not None and found.ok()
+
+
+def result_if_ready(kind: str, *args: Any) -> Any:
+    """What ``get_<kind>(*args)`` computed, or None when it is not done.
+
+    Unlike ``get_<kind>(..., wait=False)`` this writes nothing on the page (not
+    even a progress bar's place): for callbacks, whose elements would go to the
+    top of the page and move everything below for one run.
+    """
+    found = job(kind, *args)
+    return found.result() if found is not None and found.ok() else None
+
+
+def show_pending(
+    pending: list[jobs.Job], *, note: str = "", rerun: Literal["all", "any"] = "all"
+) -> None:
+    """Progress bars for work that runs in the background, and a rerun when done.
+
+    Refreshes every second without rerunning the rest of the page (a fragment);
+    when every job has finished (``rerun="any"``: as soon as one has, for a page
+    that uses each as it comes, like Draw), the whole page runs again to show the
+    results. The panel is the page's ``st-key-pending_work`` element (one per
+    page).
+    """
+
+    @st.fragment(run_every=1.0)
+    def panel() -> None:
+        waiting = [j for j in pending if not j.done()]
+        if not waiting or (rerun == "any" and len(waiting) < len(pending)):
+            st.rerun()
+        for waiting_job in waiting:
+            st.progress(waiting_job.fraction, text=_status(waiting_job))
+
+    with st.container(key="pending_work"):
+        if note:
+            st.caption(note)
+        panel()
+
+
+@contextmanager
+def progress_bar(
+    text: str, *, slot: Any = None
+) -> Iterator[Callable[[float, str], None]]:
+    """A progress bar for the duration of the block, removed after it.
+
+    Yields a ``progress(fraction, message)`` callback for the core functions.
+    The bar goes into ``slot`` (an ``st.empty()``) if given, else a new one.
+    """
+    slot = st.empty() if slot is None else slot
+    bar = slot.progress(0.0, text=text)
+
+    def update(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+    try:
+        yield update
+    finally:
+        slot.empty()
