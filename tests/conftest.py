@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -65,8 +66,13 @@ def _guarded_getaddrinfo(getaddrinfo):
 
 def pytest_configure(config: pytest.Config) -> None:
     _saved["home"] = os.environ.get("MNIST_DASH_HOME")
-    _saved["tmp"] = tempfile.mkdtemp(prefix="mnist_dash_tests_")
-    os.environ["MNIST_DASH_HOME"] = str(_saved["tmp"])
+    if os.environ.get("PYTEST_XDIST_WORKER") and _saved["home"]:
+        # A worker of pytest -n: the run's folder, made by the controller, is
+        # shared by every worker (what one computed on the sample, all read).
+        _saved["tmp"] = None
+    else:
+        _saved["tmp"] = tempfile.mkdtemp(prefix="mnist_dash_tests_")
+        os.environ["MNIST_DASH_HOME"] = str(_saved["tmp"])
     _saved["connect"] = socket.socket.connect
     _saved["connect_ex"] = socket.socket.connect_ex
     socket.socket.connect = _guarded(socket.socket.connect)
@@ -86,4 +92,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os.environ.pop("MNIST_DASH_HOME", None)
     else:
         os.environ["MNIST_DASH_HOME"] = home
-    shutil.rmtree(_saved.pop("tmp"), ignore_errors=True)
+    tmp = _saved.pop("tmp")
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """The browser tests run one after another in one worker under pytest -n.
+
+    They share session-scoped servers and the machine's Chromium; the other
+    tests, in the other workers, use the cores while they wait for pages.
+    """
+    browser = Path(__file__).parent / "browser"
+    for item in items:
+        if item.path.is_relative_to(browser):
+            item.add_marker(pytest.mark.xdist_group("browser"))

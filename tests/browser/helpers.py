@@ -13,6 +13,7 @@ import os
 import pytest
 
 try:
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import Locator, Page, expect
 except ImportError:
     if os.environ.get("MNIST_DASH_REQUIRE_BROWSER") == "1":
@@ -147,7 +148,14 @@ def _canvas_points(
     canvas: Locator, strokes: list[list[tuple[float, float]]]
 ) -> list[list[tuple[float, float]]]:
     surface = canvas.locator("canvas").last
-    surface.scroll_into_view_if_needed()
+    for attempt in range(3):
+        try:
+            surface.scroll_into_view_if_needed()
+            break
+        except PlaywrightError as error:  # a canvas mounted afresh by a rerun
+            if "not attached" not in str(error) or attempt == 2:
+                raise
+            surface.page.wait_for_timeout(500)
     box = surface.bounding_box()
     assert box is not None, "the canvas is not on screen"
     return [

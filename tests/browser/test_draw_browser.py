@@ -200,6 +200,8 @@ def test_hostile_drawings_through_the_websocket(page, app_server):
             "() => { HTMLCanvasElement.prototype.toDataURL = window.__toDataURL }"
         )
         fresh = _canvas(page)  # a new canvas took the refused one's place
+        expect(fresh.locator("canvas").last).to_be_visible(timeout=IDLE_TIMEOUT_MS)
+        wait_for_app_idle(page)
         draw_strokes(page, fresh, DIGITS[7])
         expect(_value(page)).to_have_text("7", timeout=IDLE_TIMEOUT_MS)
         expect(page.get_by_text("This drawing cannot be read")).to_have_count(0)
