@@ -28,17 +28,19 @@ def figure(page, key: str, part: str = "data"):
     """The ``data`` or ``layout`` of the plotly chart made with ``key``."""
     graph = widget(page, key).locator(".js-plotly-plot")
     expect(graph).to_be_attached(timeout=IDLE_TIMEOUT_MS)
-    # The element is there before plotly has drawn into it (looked up again on
-    # every poll: a rerun may replace it).
-    page.wait_for_function(
+    # The element is there before plotly has drawn into it, and a rerun may
+    # replace it: look it up on every poll and take the value in the same poll.
+    found = page.wait_for_function(
         """([selector, part]) => {
           const graphs = document.querySelectorAll(selector);
-          return graphs.length === 1 && graphs[0][part] != null;
+          return graphs.length === 1 && graphs[0][part] != null
+            ? JSON.parse(JSON.stringify(graphs[0][part]))
+            : null;
         }""",
         arg=[f".st-key-{key} .js-plotly-plot", part],
         timeout=IDLE_TIMEOUT_MS,
     )
-    return graph.evaluate(f"graph => graph.{part}")
+    return found.json_value()
 
 
 def url_threshold(page) -> float:
@@ -102,6 +104,7 @@ def test_prevalence_moves_precision_but_not_recall(page, app_server):
 
 def test_roc_zooms_into_the_top_left_corner(page, app_server):
     goto_page(page, app_server, "/roc")
+    wait_for_background_work(page)  # the forest's curve, then the page reruns
     assert figure(page, "roc_curve", "layout")["xaxis"].get("type") != "log"
     widget(page, "roc_zoom").get_by_text("Top-left corner (log scale)").click()
     wait_for_app_idle(page)
