@@ -62,7 +62,7 @@ def test_a_stopped_page_does_not_restart_the_computation(
 
     # The rerun waits on the same computation instead of starting another.
     monkeypatch.setattr(
-        ui, "progress_bar", lambda text, **kwargs: _recording(quiet_bar)
+        work, "progress_bar", lambda text, **kwargs: _recording(quiet_bar)
     )
     release.set()
     assert ui._memoised(key, compute, title="Training") == "trained"
