@@ -58,6 +58,8 @@ __all__ = [
 #: drawing's size). The MLP's is the margin below which 1 % of drawn MNIST test
 #: digits fall (``bench/bench_refusal.py``); the linear one, sgd_averaged's.
 DEFAULT_MIN_MARGIN = {"probability": 0.1, "decision": 0.003}
+#: The share of held-out digits a calibrated margin refuses as unsure.
+MARGIN_REFUSED = 0.01
 #: Why a drawing unlike any digit is refused.
 NOT_A_DIGIT = "this does not look like a digit"
 
@@ -151,7 +153,9 @@ def margins(model: Any, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
     return gap / np.maximum(apart * size, 1e-12), scores, kind
 
 
-def calibrate_margin(model: Any, X: np.ndarray, *, refused: float = 0.01) -> float:
+def calibrate_margin(
+    model: Any, X: np.ndarray, *, refused: float = MARGIN_REFUSED
+) -> float:
     """The margin below which a share ``refused`` of the digits ``X`` fall.
 
     ``X`` should be held-out digits as the model will meet them (for drawings:
@@ -200,7 +204,7 @@ def assess(
     non_digits: np.ndarray,
     *,
     refusal: DigitRefusal,
-    refused: float = 0.01,
+    refused: float = MARGIN_REFUSED,
 ) -> Assessment:
     """Read held-out ``digits`` (as drawn) and ``non_digits``, and judge each.
 

@@ -355,13 +355,21 @@ if error:
     files[1].error(f"Nothing was loaded: {error}", icon="🚫")
 
 st.subheader("How sure is it?")
+known = checker  # the not-a-digit check, None while it learns
+among = (
+    "training digits as drawn here and random squiggles"
+    if known is None
+    else f"{int(known.is_digit_.sum()):,} training digits as drawn here and "
+    f"{int((~known.is_digit_).sum()):,} random squiggles (the level only "
+    f"{known.false_refusals:.0%} of real training digits fall under)"
+)
+neighbours = "nearest" if known is None else f"{known.n_neighbors} nearest"
 st.markdown(
     "**How it refuses.** *This does not look like a digit*: too few of the "
-    "drawing's 15 nearest neighbours are digits, among 6,000 training digits as "
-    "drawn here and 16,000 random squiggles (the level only 2 % of real training "
-    "digits fall under). *Not sure: 4 or 9?*: the model's two best digits are too "
-    "close (the margin only 1 % of held-out digits fall under). The README gives "
-    "the rates measured on letters, dashes, crosses, blobs and scribbles."
+    f"drawing's {neighbours} neighbours are digits, among {among}. *Not sure: 4 "
+    "or 9?*: the model's two best digits are too close (the margin only "
+    f"{reading.MARGIN_REFUSED:.0%} of held-out digits fall under). The README "
+    "gives the rates measured on letters, dashes, crosses, blobs and scribbles."
 )
 if check is None:
     st.caption("The risk–coverage curve appears when the model and its check are in.")
