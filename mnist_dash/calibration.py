@@ -149,14 +149,15 @@ def _compute(
 ) -> CalibratedScores:
     probabilities = {method: np.empty(len(targets)) for method in METHODS}
     seconds = np.empty(cv)
-    for fold, (train, test) in enumerate(StratifiedKFold(cv).split(X, targets)):
-        done = store.load_arrays(f"{key}-fold{fold}") if key else None
-        if done is None:
-            if between_folds is not None:
-                between_folds()
-            done = _outer_fold(X, targets, train, test, fold, cv, progress)
-            if key:
-                store.save_arrays(f"{key}-fold{fold}", done)
+    folds = store.stored_folds(
+        key,
+        StratifiedKFold(cv).split(X, targets),
+        lambda fold, train, test: _outer_fold(
+            X, targets, train, test, fold, cv, progress
+        ),
+        between_folds=between_folds,
+    )
+    for fold, test, done in folds:
         for method in METHODS:
             probabilities[method][test] = done[method]
         seconds[fold] = float(done["seconds"])

@@ -357,39 +357,42 @@ def _compute(
     kind = "decision"
     head: list[tuple[str, Any]] = []
     last_step: tuple[str, Any] | None = None
-    for fold, (train, test) in enumerate(folds):
 
-        def fold_progress(fraction: float, message: str, fold: int = fold) -> None:
+    def compute_fold(
+        fold: int, train: np.ndarray, test: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        nonlocal head, last_step
+
+        def fold_progress(fraction: float, message: str) -> None:
             if progress is not None:
                 progress((fold + fraction) / cv, f"Fold {fold + 1} of {cv}: {message}")
 
-        done = store.load_arrays(f"{fold_key}-fold{fold}") if fold_key else None
-        if done is None:
-            if between_folds is not None:
-                between_folds()
-            started = time.perf_counter()
-            if spec.prefit_steps and not head:
-                fold_progress(0.0, "standardising every training digit, as the book")
-                pipeline = spec.build(random_state)
-                head = pipeline.steps[: spec.prefit_steps]
-                last_step = pipeline.steps[-1]
-                fit_columnwise(head, X)
-            done = _fit_fold(
-                spec,
-                X,
-                targets,
-                train,
-                test,
-                head=head,
-                last_step=last_step,
-                random_state=random_state,
-                binary=binary,
-                progress=fold_progress,
-            )
-            # The scaler fitted on every digit counts once, in the first fold.
-            done["seconds"] = np.array(time.perf_counter() - started)
-            if fold_key:
-                store.save_arrays(f"{fold_key}-fold{fold}", done)
+        started = time.perf_counter()
+        if spec.prefit_steps and not head:
+            fold_progress(0.0, "standardising every training digit, as the book")
+            pipeline = spec.build(random_state)
+            head = pipeline.steps[: spec.prefit_steps]
+            last_step = pipeline.steps[-1]
+            fit_columnwise(head, X)
+        done = _fit_fold(
+            spec,
+            X,
+            targets,
+            train,
+            test,
+            head=head,
+            last_step=last_step,
+            random_state=random_state,
+            binary=binary,
+            progress=fold_progress,
+        )
+        # The scaler fitted on every digit counts once, in the first fold.
+        done["seconds"] = np.array(time.perf_counter() - started)
+        return done
+
+    for fold, test, done in store.stored_folds(
+        fold_key, folds, compute_fold, between_folds=between_folds
+    ):
         fold_scores = done["scores"]
         kind = str(done["score_kind"])
         if scores is None:

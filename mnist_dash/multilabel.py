@@ -24,7 +24,7 @@ Each fold is kept in the cache folder as soon as it is done.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,16 +172,15 @@ def _compute(
 ) -> MultilabelResult:
     y_pred = np.empty_like(targets)
     seconds = np.empty(cv)
-    for fold, (train, test) in enumerate(KFold(n_splits=cv).split(X)):
-        done: Mapping[str, np.ndarray] | None = (
-            store.load_arrays(f"{key}-fold{fold}") if key else None
-        )
-        if done is None:
-            if between_folds is not None:
-                between_folds()
-            done = _fit_fold(X, targets, train, test, fold, cv, progress)
-            if key:
-                store.save_arrays(f"{key}-fold{fold}", done)
+    folds = store.stored_folds(
+        key,
+        KFold(n_splits=cv).split(X),
+        lambda fold, train, test: _fit_fold(
+            X, targets, train, test, fold, cv, progress
+        ),
+        between_folds=between_folds,
+    )
+    for fold, test, done in folds:
         y_pred[test] = done["y_pred"]
         seconds[fold] = float(done["seconds"])
     if progress is not None:

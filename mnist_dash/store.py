@@ -40,7 +40,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, TypeVar
@@ -614,3 +614,28 @@ def has_arrays(key: str, *, subfolder: Subfolder = "results") -> bool:
 def delete_arrays(key: str, *, subfolder: Subfolder = "results") -> None:
     """Forget the arrays kept under ``key``, in memory and on disk, if any."""
     _discard(_folder(), _arrays_name(key, subfolder))
+
+
+def stored_folds(
+    key: str | None,
+    splits: Iterable[tuple[np.ndarray, np.ndarray]],
+    compute: Callable[[int, np.ndarray, np.ndarray], dict[str, np.ndarray]],
+    *,
+    between_folds: Callable[[], None] | None = None,
+) -> Iterator[tuple[int, np.ndarray, Mapping[str, np.ndarray]]]:
+    """Each fold's arrays, read from ``"{key}-fold{n}"`` or computed and stored.
+
+    For every ``(train, test)`` of ``splits``, yields ``(fold, test, arrays)``:
+    what was stored for that fold, else ``compute(fold, train, test)`` (after
+    ``between_folds()``, a checkpoint for the scheduler), saved when ``key`` is
+    given. A run stopped half-way resumes at its first missing fold.
+    """
+    for fold, (train, test) in enumerate(splits):
+        done = load_arrays(f"{key}-fold{fold}") if key else None
+        if done is None:
+            if between_folds is not None:
+                between_folds()
+            done = compute(fold, train, test)
+            if key:
+                save_arrays(f"{key}-fold{fold}", done)
+        yield fold, test, done
