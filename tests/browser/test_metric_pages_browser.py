@@ -30,6 +30,21 @@ METRIC_PAGES = {
 }
 
 
+_CHARTS_DRAWN_JS = """
+(expected) => {
+  const charts = [...document.querySelectorAll(
+    '[data-testid="stPlotlyChart"] .js-plotly-plot')];
+  return charts.length === expected && charts.every((chart) => {
+    const svg = chart.querySelector(".main-svg");
+    const box = svg?.getBoundingClientRect();
+    return box && box.width > 0 && box.height > 0
+      && getComputedStyle(chart).visibility !== "hidden"
+      && chart.querySelector("g.trace, g.hm") !== null;
+  });
+}
+"""
+
+
 def metric_value(page, label: str):
     """The value element of the ``st.metric`` called ``label``."""
     metric = page.locator('[data-testid="stMetric"]').filter(
@@ -47,13 +62,13 @@ def test_metric_page_draws_its_charts(
     page, app_server, screenshot, external_requests, path
 ):
     goto_page(page, app_server, f"/{path}")
-    charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
-    expect(charts).to_have_count(METRIC_PAGES[path], timeout=IDLE_TIMEOUT_MS)
-    # Every chart really drew its data, not just an empty frame.
-    for chart in charts.all():
-        expect(chart.locator(".main-svg").first).to_be_visible()
-        # g.trace: bars and lines; g.hm: a heatmap (matrix or digit gallery).
-        expect(chart.locator("g.trace, g.hm").first).to_be_attached()
+    wait_for_background_work(page)
+    # Every chart really drew its data, not just an empty frame (g.trace: bars
+    # and lines; g.hm: a heatmap). Counted and checked in one poll: a rerun
+    # redraws a chart, hiding it for a moment, and may replace it in between.
+    page.wait_for_function(
+        _CHARTS_DRAWN_JS, arg=METRIC_PAGES[path], polling=100, timeout=IDLE_TIMEOUT_MS
+    )
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert exceptions(page) == []
     screenshot(path)
