@@ -215,3 +215,37 @@ def test_result_if_ready_waits_for_nothing_and_writes_nothing() -> None:
     at.run()
     # The only element is the script's own: no progress bar's place taken.
     assert [m.value for m in at.main.children.values()] == ["found 42"]
+
+
+def test_warm_up_starts_draws_models_in_their_lane_once_per_source(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mnist_dash import models
+    from mnist_dash.ui import loaders
+
+    monkeypatch.setattr(loaders, "_warmed", set())
+    monkeypatch.setenv("MNIST_DASH_WARM_UP", "0")
+    assert ui.warm_up("sample") is None  # switched off: nothing starts
+    monkeypatch.setenv("MNIST_DASH_WARM_UP", "1")
+    keys = [
+        ("refusal", "sample"),
+        ("model", "sample", models.DRAW_FAST_MODEL, None),
+        ("model", "sample", models.DRAW_MODEL, None),
+        ("model", "sample", "sgd", 5),
+        ("reading_check", "sample", models.DRAW_MODEL),
+    ]
+    # Earlier tests of this process may have asked for these without a lane.
+    ui._scheduler.forget(lambda key: key in keys)
+    assert all(ui.job(*key) is None for key in keys)
+    thread = ui.warm_up("sample")
+    assert thread is not None
+    assert ui.warm_up("sample") is None  # once per process and source
+    thread.join(timeout=600)
+    assert not thread.is_alive()
+    for key in keys:
+        job = ui.job(*key)
+        assert job is not None and job.ok(), key
+        # Trained in Draw's worker (read from disk: no worker at all).
+        assert job.lane == (ui.DRAW_LANE if job.heavy else None), key
+    # The page then finds them ready, without waiting.
+    assert ui.is_ready("reading_check", "sample", models.DRAW_MODEL)
