@@ -217,6 +217,31 @@ def test_result_if_ready_waits_for_nothing_and_writes_nothing() -> None:
     assert [m.value for m in at.main.children.values()] == ["found 42"]
 
 
+def _pending_script() -> None:
+    import streamlit as st
+
+    from mnist_dash import ui
+
+    st.session_state["runs"] = st.session_state.get("runs", 0) + 1
+    job = ui.job("probe_pending", st.session_state["probe"])
+    # Like a page that lists a finished job whose result it does not show.
+    ui.show_pending([job])
+
+
+def test_finished_work_reruns_the_page_once_not_forever() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    key = ("probe_pending", 1)
+    ui._scheduler.submit(key, lambda job: 1, heavy=False).result(timeout=10)
+    at = AppTest.from_function(_pending_script, default_timeout=30)
+    at.session_state["probe"] = 1
+    at.run()
+    assert not at.exception
+    assert at.session_state["runs"] == 2  # the run, and one rerun to show it
+    at.run()  # any later run (a click) may rerun once again, no more
+    assert at.session_state["runs"] == 4
+
+
 def test_warm_up_starts_draws_models_in_their_lane_once_per_source(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

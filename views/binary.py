@@ -172,7 +172,7 @@ with answers_col:
     pending = [
         job
         for name, model in detectors.items()
-        if model is None and (job := ui.job("model", source, name, digit))
+        if asked and model is None and (job := ui.job("model", source, name, digit))
     ]
     columns = st.columns(len(names))
     for column, (name, model) in zip(columns, detectors.items(), strict=True):

@@ -215,6 +215,10 @@ def result_if_ready(kind: str, *args: Any) -> Any:
     return found.result() if found is not None and found.ok() else None
 
 
+#: Session key: the finished jobs the last :func:`show_pending` reran the page for.
+_RERAN_FOR = "_pending_reran_for"
+
+
 def show_pending(
     pending: list[jobs.Job], *, note: str = "", rerun: Literal["all", "any"] = "all"
 ) -> None:
@@ -225,7 +229,18 @@ def show_pending(
     that uses each as it comes, like Draw), the whole page runs again to show the
     results. The panel is the page's ``st-key-pending_work`` element (one per
     page).
+
+    Work that is finished already gets one rerun, not two in a row: a page that
+    lists, again, work whose result it does not show would rerun forever.
     """
+    finished = [repr(j.key) for j in pending if j.done()]
+    if pending and len(finished) == len(pending):
+        if st.session_state.get(_RERAN_FOR) == finished:
+            del st.session_state[_RERAN_FOR]
+            return
+        st.session_state[_RERAN_FOR] = finished
+        st.rerun()
+    st.session_state.pop(_RERAN_FOR, None)
 
     @st.fragment(run_every=1.0)
     def panel() -> None:
