@@ -23,28 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from _server import CHROMIUM, CHROMIUM_ARGS, Server
+
 #: The canvas's own debounce before it sends a stroke (streamlit-drawable-canvas).
 CANVAS_DEBOUNCE_MS = 200
 
@@ -90,21 +76,6 @@ DIGITS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=1) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
 def _draw(page: Any, strokes: list[list[tuple[float, float]]]) -> None:
     surface = page.locator("canvas.upper-canvas").first
     surface.scroll_into_view_if_needed()
@@ -140,28 +111,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _run(args: argparse.Namespace, home: Path) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-        "--server.headless", "true", "--server.address", "127.0.0.1",
-        "--server.port", str(port), "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+    server = Server(home)
+    url = server.url
     started = time.monotonic()
-    server = subprocess.Popen(
-        command,
-        cwd=REPO,
-        env={**os.environ, "MNIST_DASH_HOME": str(home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server.start()
     try:
-        while not _healthy(f"{url}/_stcore/health"):
-            if time.monotonic() - started > 120:
-                raise RuntimeError("streamlit did not start within 120 s")
-            time.sleep(0.1)
         healthy = time.monotonic() - started
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -190,8 +144,7 @@ def _run(args: argparse.Namespace, home: Path) -> dict[str, Any]:
                 latencies.append(pen["seen"] - pen["up"])
             browser.close()
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+        server.stop()
     latencies.sort()
     return {
         "server_healthy_s": round(healthy, 2),

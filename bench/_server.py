@@ -1,0 +1,190 @@
+"""The app's server for the benches: ``streamlit run app.py`` on a free port.
+
+Shared by ``bench/load.py`` and ``bench/bench_draw_page.py``: a fresh cache folder
+(``folder/home``), the server's trace (``folder/trace.jsonl``, see
+:func:`mnist_dash.jobs.trace`), its output (``folder/streamlit.log``), its
+memory (:func:`status_mb`, :class:`RssSampler`), and Debian's Chromium with the
+flags that keep it off the network.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+APP = REPO / "app.py"
+IDX_FOLDER = REPO.parent / "shared" / "data" / "mnist"
+SERVER_START_TIMEOUT_S = 90
+RSS_PERIOD_S = 0.2
+CHROMIUM = os.environ.get("MNIST_DASH_CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-proxy-server",
+]
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def status_mb(pid: int, field_name: str) -> float | None:
+    """A ``/proc/<pid>/status`` memory field (``VmRSS``, ``VmHWM``) in MB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class Server:
+    """``streamlit run app.py`` on a free port, with its cache folder and trace."""
+
+    def __init__(self, folder: Path, env: dict[str, str] | None = None) -> None:
+        self.extra_env = dict(env or {})
+        self.home = folder / "home"
+        self.trace = folder / "trace.jsonl"
+        self.log = folder / "streamlit.log"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "MNIST_DASH_HOME": str(self.home),
+            "MNIST_DASH_TRACE": str(self.trace),
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+
+    def seed_openml(self) -> None:
+        """Fill the fresh cache folder's OpenML copy from the IDX files, offline."""
+        code = (
+            "import sys; from mnist_dash import data; "
+            "data.seed_openml_cache(sys.argv[1])"
+        )
+        subprocess.run(
+            [sys.executable, "-c", code, str(IDX_FOLDER)],
+            cwd=REPO,
+            env=self.env,
+            check=True,
+        )
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "streamlit", "run", str(APP),
+            "--server.headless", "true",
+            "--server.address", "127.0.0.1",
+            "--server.port", str(self.port),
+            "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+        ]  # fmt: skip
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not healthy(f"{self.url}/_stcore/health"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(
+                    f"streamlit did not start; its output:\n{self.log.read_text()}"
+                )
+            time.sleep(0.25)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self) -> None:
+        """Stop the server and anything it started (it leads its process group)."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                process.wait(timeout=wait_s)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    def events(self, kind: str) -> list[dict[str, Any]]:
+        """The trace's events of one kind, in order."""
+        if not self.trace.exists():
+            return []
+        lines = self.trace.read_text(encoding="utf-8").splitlines()
+        found = [json.loads(line) for line in lines if line.strip()]
+        return [event for event in found if event["event"] == kind]
+
+
+class RssSampler(threading.Thread):
+    """Polls a process's resident memory (``VmRSS``) every 0.2 s."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(name="rss", daemon=True)
+        self.pid = pid
+        self.samples: list[tuple[float, float]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            rss = status_mb(self.pid, "VmRSS")
+            if rss is not None:
+                self.samples.append((time.time(), rss))
+            self._stop_event.wait(RSS_PERIOD_S)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+    def peak(self, start: float = 0.0, end: float = math.inf) -> float:
+        """The highest sample taken between two wall-clock times (MB)."""
+        inside = [rss for t, rss in self.samples if start <= t <= end]
+        return max(inside, default=float("nan"))
+
+    def last(self) -> float:
+        return self.samples[-1][1] if self.samples else float("nan")
