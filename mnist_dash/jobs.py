@@ -29,11 +29,9 @@ resident memory plus its estimate stays under that limit (the box's memory,
 less a margin): what sessions and earlier results hold counts too. A job runs
 anyway when nothing else does, so the queue never stalls.
 
-Heavy jobs run at the same CPU priority as the page scripts. A nicer thread
-for them was tried and measured worse: every thread of the process shares one
-GIL, and a training thread descheduled while it holds the GIL stalls the page
-scripts and the web server with it (at 30 sessions on 2 cores, pages and the
-canvas's own files stopped loading).
+Heavy jobs run at a lower CPU priority (:data:`HEAVY_NICE`, per thread, on
+Linux) than the page scripts, so a page's rerun keeps its pace while trainings
+use what is left of the cores.
 
 Nothing here imports Streamlit: :mod:`mnist_dash.ui` draws the progress.
 
@@ -60,6 +58,7 @@ from typing import Any
 
 __all__ = [
     "BACKGROUND",
+    "HEAVY_NICE",
     "INTERACTIVE",
     "Job",
     "Scheduler",
@@ -130,6 +129,17 @@ INTERACTIVE = 0
 #: Priority of long work that pages show when it is ready.
 BACKGROUND = 1
 
+#: The niceness of a heavy job's thread: a page script (niceness 0) gets about
+#: ten times its share of a core when both want one.
+HEAVY_NICE = 10
+
+
+def _lower_this_threads_priority() -> None:
+    """Make the calling thread nicer (:data:`HEAVY_NICE`), where the OS can."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HEAVY_NICE)
+    except (AttributeError, OSError):  # not Linux, or not allowed: run as is
+        pass
 
 
 class Job:
@@ -241,6 +251,8 @@ class Job:
         if not self.future.set_running_or_notify_cancel():
             return
         self._started = time.monotonic()
+        if self.heavy:
+            _lower_this_threads_priority()
         trace("job", key=repr(self.key), heavy=self.heavy, priority=self.priority)
         try:
             result = self._compute_then_give_back()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -222,6 +223,22 @@ def test_heavy_work_waits_while_the_process_is_near_its_limit() -> None:
     resident[0] = 300 * MB  # a session ended, or the first job freed its copies
     release.set()
     assert big.result(WAIT) == "fit" and lane.result(WAIT) == "draw"
+
+
+def test_heavy_work_runs_at_a_lower_cpu_priority_than_pages() -> None:
+    if not hasattr(os, "getpriority"):
+        pytest.skip("no per-thread priorities on this OS")
+    scheduler = Scheduler(heavy_workers=1)
+
+    def niceness(job: Job) -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    page = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    heavy = scheduler.submit("fit", niceness, heavy=True).result(WAIT)
+    light = scheduler.submit("read", niceness, heavy=False).result(WAIT)
+    assert heavy == min(page + jobs.HEAVY_NICE, 19)
+    assert light == page  # reading from disk: as urgent as the page
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == page
 
 
 def test_progress_and_an_honest_estimate() -> None:
