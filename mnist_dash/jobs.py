@@ -24,11 +24,6 @@ Two kinds of work never wait for each other:
   never queues behind the book's long runs (it still keeps to the memory
   budget).
 
-With a ``process_limit``, a heavy job is also admitted only while the process's
-resident memory plus its estimate stays under that limit (the box's memory,
-less a margin): what sessions and earlier results hold counts too. A job runs
-anyway when nothing else does, so the queue never stalls.
-
 Heavy jobs run at a lower CPU priority (:data:`HEAVY_NICE`, per thread, on
 Linux) than the page scripts, so a page's rerun keeps its pace while trainings
 use what is left of the cores.
@@ -63,7 +58,6 @@ __all__ = [
     "Job",
     "Scheduler",
     "give_back_memory",
-    "resident_bytes",
     "trace",
 ]
 
@@ -112,16 +106,6 @@ def give_back_memory() -> None:
     """
     if _malloc_trim is not None:
         _malloc_trim(0)
-
-
-def resident_bytes() -> int:
-    """This process's resident memory (``VmRSS``), or 0 where it is unknown."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            pages = int(statm.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 #: Priority of work someone is waiting for.
@@ -289,11 +273,6 @@ class Scheduler:
         Workers of their own for jobs submitted with ``lane=``: such a job
         runs in a free general worker or in its lane, whichever is free, and
         jumps the general queue when only its lane is.
-    process_limit : int, optional
-        Bytes the whole process may hold: a heavy job waits while ``rss()``
-        plus its estimate would pass it (unless no other heavy job runs).
-    rss : callable, optional
-        The process's resident bytes now (default :func:`resident_bytes`).
     """
 
     def __init__(
@@ -303,14 +282,10 @@ class Scheduler:
         heavy_workers: int = 2,
         memory_budget: int = 400 * 2**20,
         lanes: dict[str, int] | None = None,
-        process_limit: int | None = None,
-        rss: Callable[[], int] = resident_bytes,
     ) -> None:
         self.heavy_workers = heavy_workers
         self.memory_budget = memory_budget
         self.lanes = dict(lanes or {})
-        self.process_limit = process_limit
-        self._rss = rss
         self._light = ThreadPoolExecutor(light_workers, thread_name_prefix="light")
         self._jobs: dict[Hashable, Job] = {}
         self._queue: list[Job] = []
@@ -404,12 +379,6 @@ class Scheduler:
         jobs queued before it."""
         used = sum(j.memory for j in self._running)
         if self._running and used + job.memory > self.memory_budget:
-            return False
-        if (
-            self._running
-            and self.process_limit is not None
-            and self._rss() + job.memory > self.process_limit
-        ):
             return False
         lane = job.lane
         if lane is not None:

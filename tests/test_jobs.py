@@ -195,36 +195,6 @@ def test_a_lane_job_still_keeps_to_the_memory_budget() -> None:
     assert too_big.result(WAIT) == "drew"
 
 
-def test_heavy_work_waits_while_the_process_is_near_its_limit() -> None:
-    resident = [500 * MB]  # what the process holds now, as the OS would say
-    scheduler = Scheduler(
-        heavy_workers=2,
-        memory_budget=10**12,
-        lanes={"draw": 1},
-        process_limit=640 * MB,
-        rss=lambda: resident[0],
-    )
-    release = threading.Event()
-    started: list[str] = []
-    # Nothing else runs: a job runs whatever the process holds.
-    scheduler.submit("cv", _blocking(started, "cv", release), heavy=True,
-                     memory=200 * MB)  # fmt: skip
-    _until(lambda: started == ["cv"])
-    resident[0] = 600 * MB
-    big = scheduler.submit("fit", lambda job: "fit", heavy=True, memory=100 * MB)
-    lane = scheduler.submit(
-        "draw", lambda job: "draw", heavy=True, memory=100 * MB, lane="draw"
-    )
-    assert not big.running and not lane.running  # 700 MB would not fit
-    assert scheduler.status() == {"running": 1, "queued": 2}
-    resident[0] = 530 * MB
-    small = scheduler.submit("small", lambda job: "small", heavy=True, memory=MB)
-    assert small.result(WAIT) == "small"  # 631 MB fits: the queue goes on
-    resident[0] = 300 * MB  # a session ended, or the first job freed its copies
-    release.set()
-    assert big.result(WAIT) == "fit" and lane.result(WAIT) == "draw"
-
-
 def test_heavy_work_runs_at_a_lower_cpu_priority_than_pages() -> None:
     if not hasattr(os, "getpriority"):
         pytest.skip("no per-thread priorities on this OS")

@@ -51,17 +51,6 @@ def _memory_budget() -> int:
     return int(max(megabytes, 50.0) * 2**20)
 
 
-def _process_limit() -> int:
-    """Bytes the server process may hold before heavy work waits its turn
-    (``$MNIST_DASH_PROCESS_MB``, default 640: Streamlit Community Cloud's
-    smallest box, 690 MB, less room for the pages' own runs)."""
-    try:
-        megabytes = float(os.environ.get("MNIST_DASH_PROCESS_MB", "640"))
-    except ValueError:
-        megabytes = 640.0
-    return int(max(megabytes, 100.0) * 2**20)
-
-
 #: The lane of Draw's models: a worker of their own, so a visitor drawing never
 #: waits behind the book's long runs (see :class:`mnist_dash.jobs.Scheduler`).
 DRAW_LANE = "draw"
@@ -72,7 +61,6 @@ _scheduler = jobs.Scheduler(
     heavy_workers=2,
     memory_budget=_memory_budget(),
     lanes={DRAW_LANE: 1},
-    process_limit=_process_limit(),
 )
 
 # Set by :func:`off_the_page` for the calling thread.
