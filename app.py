@@ -19,6 +19,4 @@ pages = [
     st.Page("views/exercises.py", title="Exercises", icon="🏋️"),
 ]
 
-# Draw's models start learning when the first visitor arrives, whatever the page.
-ui.warm_up()
 ui.run_page(st.navigation(pages))

@@ -49,7 +49,6 @@ __all__ = [
     "MODELS",
     "ModelSpec",
     "DEFAULT_MODEL",
-    "DRAW_FAST_MODEL",
     "DRAW_MODEL",
     "build_model",
     "describe",
@@ -317,7 +316,8 @@ MODELS: dict[str, ModelSpec] = {
             "The book's exercise 2: the same nearest-neighbour vote, over every "
             "training digit and its copies shifted one pixel left, right, up "
             "and down (five times the digits).",
-            "KNeighborsClassifier(n_neighbors=4, weights='distance') on shifted copies",
+            "KNeighborsClassifier(n_neighbors=4, weights='distance') on "
+            "shifted copies",
             _knn,
             "once",
             augment=True,
@@ -346,10 +346,6 @@ MODELS: dict[str, ModelSpec] = {
 DEFAULT_MODEL = "sgd"
 #: The Draw page's default: the model that reads drawings best.
 DRAW_MODEL = "mlp"
-
-#: Reads drawings at once (its fit only keeps the digits) while Draw's chosen
-#: model trains.
-DRAW_FAST_MODEL = "knn"
 
 
 def _report(progress: Progress | None, fraction: float, message: str) -> None:

@@ -66,10 +66,6 @@ def _guarded_getaddrinfo(getaddrinfo):
 
 def pytest_configure(config: pytest.Config) -> None:
     _saved["home"] = os.environ.get("MNIST_DASH_HOME")
-    # Pages run in this process do not start Draw's models on their own (the
-    # browser tests' servers do, as a real server would): tests decide.
-    _saved["warm_up"] = os.environ.get("MNIST_DASH_WARM_UP")
-    os.environ["MNIST_DASH_WARM_UP"] = "0"
     if os.environ.get("PYTEST_XDIST_WORKER") and _saved["home"]:
         # A worker of pytest -n: the run's folder, made by the controller, is
         # shared by every worker (what one computed on the sample, all read).
@@ -91,11 +87,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     socket.socket.connect = _saved.pop("connect")
     socket.socket.connect_ex = _saved.pop("connect_ex")
     socket.getaddrinfo = _saved.pop("getaddrinfo")
-    warm_up = _saved.pop("warm_up")
-    if warm_up is None:
-        os.environ.pop("MNIST_DASH_WARM_UP", None)
-    else:
-        os.environ["MNIST_DASH_WARM_UP"] = warm_up
     home = _saved.pop("home")
     if home is None:
         os.environ.pop("MNIST_DASH_HOME", None)

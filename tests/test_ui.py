@@ -240,37 +240,3 @@ def test_finished_work_reruns_the_page_once_not_forever() -> None:
     assert at.session_state["runs"] == 2  # the run, and one rerun to show it
     at.run()  # any later run (a click) may rerun once again, no more
     assert at.session_state["runs"] == 4
-
-
-def test_warm_up_starts_draws_models_in_their_lane_once_per_source(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from mnist_dash import models
-    from mnist_dash.ui import loaders
-
-    monkeypatch.setattr(loaders, "_warmed", set())
-    monkeypatch.setenv("MNIST_DASH_WARM_UP", "0")
-    assert ui.warm_up("sample") is None  # switched off: nothing starts
-    monkeypatch.setenv("MNIST_DASH_WARM_UP", "1")
-    keys = [
-        ("refusal", "sample"),
-        ("model", "sample", models.DRAW_FAST_MODEL, None),
-        ("model", "sample", models.DRAW_MODEL, None),
-        ("model", "sample", "sgd", 5),
-        ("reading_check", "sample", models.DRAW_MODEL),
-    ]
-    # Earlier tests of this process may have asked for these without a lane.
-    ui._scheduler.forget(lambda key: key in keys)
-    assert all(ui.job(*key) is None for key in keys)
-    thread = ui.warm_up("sample")
-    assert thread is not None
-    assert ui.warm_up("sample") is None  # once per process and source
-    thread.join(timeout=600)
-    assert not thread.is_alive()
-    for key in keys:
-        job = ui.job(*key)
-        assert job is not None and job.ok(), key
-        # Trained in Draw's worker (read from disk: no worker at all).
-        assert job.lane == (ui.DRAW_LANE if job.heavy else None), key
-    # The page then finds them ready, without waiting.
-    assert ui.is_ready("reading_check", "sample", models.DRAW_MODEL)

@@ -8,9 +8,7 @@ from streamlit_drawable_canvas import st_canvas
 from mnist_dash import charts, explain, jobs, models, personal, preprocess, reading, ui
 
 #: Reads at once (its fit only keeps the digits) while the chosen model trains.
-FAST_MODEL = models.DRAW_FAST_MODEL
-#: Draw's models train in a worker of their own, never behind the book's runs.
-LANE = {"lane": ui.DRAW_LANE}
+FAST_MODEL = "knn"
 
 ui.init_session()
 for key, value in {
@@ -44,16 +42,14 @@ target = st.session_state["target_digit"]
 # below it, whose canvas would be mounted afresh (blank, its drawing lost).
 above = st.container()
 with above:
-    fast = ui.get_model(FAST_MODEL, **LANE)
+    fast = ui.get_model(FAST_MODEL)
     # Half a second is enough to read a stored model; a training goes on
     # meanwhile. The chosen model, then the detector and the model a visitor
     # teaches, come after the not-a-digit check (someone is waiting for it).
-    chosen = ui.get_model(name, wait=0.5, priority=jobs.BACKGROUND, **LANE)
+    chosen = ui.get_model(name, wait=0.5, priority=jobs.BACKGROUND)
     checker = ui.get_refusal(wait=0.5)
-    for later, digit in (("sgd", target), (personal.BASE_MODEL, None)):
-        ui.get_model(
-            later, target_digit=digit, wait=False, priority=jobs.BACKGROUND, **LANE
-        )
+    ui.get_model("sgd", target_digit=target, wait=False, priority=jobs.BACKGROUND)
+    ui.get_model(personal.BASE_MODEL, wait=False, priority=jobs.BACKGROUND)
     check = ui.get_reading_check(name) if chosen is not None else None
 if chosen is None:
     st.session_state["draw_waited_for"] = name
@@ -92,7 +88,7 @@ if st.session_state["draw_personal"] is not None:
 def _reader() -> tuple:
     """Who reads now, its not-a-digit check and its margin: what is ready now
     (a fragment's rerun asks again, so a stroke uses a model that just got in)."""
-    ready = ui.get_model(name, wait=False, priority=jobs.BACKGROUND, **LANE) or fast
+    ready = ui.get_model(name, wait=False, priority=jobs.BACKGROUND) or fast
     taught = st.session_state["draw_personal"]
     if taught is not None and st.session_state.get("draw_use_personal", True):
         return taught, ui.get_refusal(wait=False), None
@@ -277,7 +273,9 @@ def _board() -> None:
         middle.error(f"This drawing cannot be read: {problem}.", icon="🚫")
         return
     reader, checker, min_margin = _reader()
-    result = reading.read_drawing(reader, image, refusal=checker, min_margin=min_margin)
+    result = reading.read_drawing(
+        reader, image, refusal=checker, min_margin=min_margin
+    )
     if result.empty:
         middle.info("Draw a digit on the canvas.", icon="✍️")
         return
@@ -305,7 +303,7 @@ def _board() -> None:
         with digit_col:
             target = ui.shared_digit("draw_target")
             ui.digit_picker("draw_target", help="Shared with the metric pages.")
-        detector = ui.get_model("sgd", target_digit=target, wait=False, **LANE)
+        detector = ui.get_model("sgd", target_digit=target, wait=False)
         with answer_col:
             if detector is None:
                 st.metric(f"Is it a {target}?", "…", help="Still learning.")

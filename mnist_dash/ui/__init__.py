@@ -32,7 +32,6 @@ from mnist_dash.ui.loaders import (
     model_ready,
     offered_models,
     run,
-    warm_up,
 )
 from mnist_dash.ui.session import (
     SOURCE_LABELS,
@@ -57,8 +56,11 @@ from mnist_dash.ui.threshold import (
     set_detector_threshold,
     url_number,
 )
+
+# The scheduler and the memoiser, for tests that look inside.
+from mnist_dash.ui.work import _memoised as _memoised
+from mnist_dash.ui.work import _scheduler as _scheduler
 from mnist_dash.ui.work import (
-    DRAW_LANE,
     is_ready,
     job,
     progress_bar,
@@ -66,13 +68,7 @@ from mnist_dash.ui.work import (
     show_pending,
 )
 
-# The scheduler and the memoiser, for tests that look inside.
-from mnist_dash.ui.work import _memoised as _memoised
-from mnist_dash.ui.work import _scheduler as _scheduler
-
 __all__ = [
-    "DRAW_LANE",
-    "warm_up",
     "run_page",
     "timed",
     "fragment_run",

@@ -7,8 +7,6 @@ running (see :mod:`mnist_dash.ui.work`).
 
 from __future__ import annotations
 
-import os
-import threading
 from typing import Any
 
 import numpy as np
@@ -25,14 +23,7 @@ from mnist_dash import (
 )
 from mnist_dash import data as data_module
 from mnist_dash.ui.session import DEFAULTS, SOURCE_LABELS, data_source, init_session
-from mnist_dash.ui.work import (
-    DRAW_LANE,
-    Wait,
-    _memoised,
-    _scheduler,
-    is_ready,
-    off_the_page,
-)
+from mnist_dash.ui.work import Wait, _memoised, _scheduler, is_ready
 
 
 def offered_models(source: str | None = None) -> tuple[list[str], list[str]]:
@@ -108,13 +99,12 @@ def get_model(
     target_digit: int | None = None,
     wait: Wait = True,
     priority: int = jobs.INTERACTIVE,
-    lane: str | None = None,
 ) -> Any:
     """The model ``name`` trained on ``source``'s training set, with a progress bar.
 
     Trained at most once per server (and stored for the next start); a stored
     model is read without queueing behind anyone's training. None when ``wait``
-    runs out first. ``lane=DRAW_LANE``: the training may run in Draw's worker.
+    runs out first.
     """
     source = source or data_source()
     dataset = get_data(source)
@@ -135,7 +125,6 @@ def get_model(
         heavy=not stored,
         memory=models.fit_memory(name, len(y)),
         priority=priority,
-        lane=lane,
         wait=wait,
         show_errors=True,
     )
@@ -148,7 +137,7 @@ def get_refusal(
 
     The same statistics as :data:`mnist_dash.models.DRAW_MODEL`'s own refusal
     step (computed once, whichever asks first), for the models without one.
-    None when ``wait`` runs out first. Learnt in Draw's lane.
+    None when ``wait`` runs out first.
     """
     source = source or data_source()
     X = get_data(source).X_train
@@ -159,7 +148,6 @@ def get_refusal(
         title="Learning what is not a digit",
         heavy=not stored,
         memory=refusal.REFUSAL_BYTES,
-        lane=DRAW_LANE,
         wait=wait,
     )
 
@@ -182,7 +170,7 @@ def get_reading_check(
     """
     source = source or data_source()
     dataset = get_data(source)
-    model = get_model(name, source=source, wait=wait, lane=DRAW_LANE)
+    model = get_model(name, source=source, wait=wait)
     checker = get_refusal(source=source, wait=wait)
     if model is None or checker is None:
         return None
@@ -213,53 +201,8 @@ def get_reading_check(
         title=f"Checking how {models.describe(name)} refuses",
         heavy=True,
         memory=models.fit_memory(name, _CHECK_DIGITS),
-        lane=DRAW_LANE,
         wait=wait,
     )
-
-
-_warmed: set[str] = set()
-_warm_lock = threading.Lock()
-
-
-def warm_up(source: str = "sample", *, digit: int = 5) -> threading.Thread | None:
-    """Start what Draw needs on ``source``, once per process, in a thread.
-
-    Called by the router when the server's first visitor arrives, whatever the
-    page: Draw's models (its fast reader, :data:`mnist_dash.models.DRAW_MODEL`,
-    the not-a-digit check, the reading check, the detector for ``digit`` and
-    the model visitors teach) then train in Draw's lane at background priority,
-    and a classroom's first drawings find them trained or training. Stored
-    ones are read from disk. Returns the thread, or None when it started
-    before or ``$MNIST_DASH_WARM_UP`` is ``0`` (the in-process tests).
-    """
-    if os.environ.get("MNIST_DASH_WARM_UP", "1") == "0":
-        return None
-    with _warm_lock:
-        if source in _warmed:
-            return None
-        _warmed.add(source)
-    thread = threading.Thread(
-        target=_warm, args=(source, digit), name=f"warm-up-{source}", daemon=True
-    )
-    thread.start()
-    return thread
-
-
-def _warm(source: str, digit: int) -> None:
-    from mnist_dash import personal  # Draw's teaching, which only Draw imports
-
-    later = {"wait": False, "priority": jobs.BACKGROUND, "lane": DRAW_LANE}
-    with off_the_page():
-        try:
-            get_refusal(source=source, wait=False)
-            for name in (models.DRAW_FAST_MODEL, models.DRAW_MODEL):
-                get_model(name, source=source, **later)
-            get_model("sgd", source=source, target_digit=digit, **later)
-            get_model(personal.BASE_MODEL, source=source, **later)
-            get_reading_check(models.DRAW_MODEL, source=source, wait=True)
-        except Exception as error:  # noqa: BLE001 - the page asks again, and says
-            jobs.trace("warm_up", source=source, error=repr(error))
 
 
 def get_test_accuracy(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -51,35 +50,10 @@ def _memory_budget() -> int:
     return int(max(megabytes, 50.0) * 2**20)
 
 
-#: The lane of Draw's models: a worker of their own, so a visitor drawing never
-#: waits behind the book's long runs (see :class:`mnist_dash.jobs.Scheduler`).
-DRAW_LANE = "draw"
-
 # Two heavy workers: the machine this is made for has two cores.
 _scheduler = jobs.Scheduler(
-    light_workers=4,
-    heavy_workers=2,
-    memory_budget=_memory_budget(),
-    lanes={DRAW_LANE: 1},
+    light_workers=4, heavy_workers=2, memory_budget=_memory_budget()
 )
-
-# Set by :func:`off_the_page` for the calling thread.
-_off_page = threading.local()
-
-
-@contextmanager
-def off_the_page() -> Iterator[None]:
-    """Within the block, the ``get_*`` functions write nothing on any page.
-
-    For a thread of its own that starts work before anyone asks for it (see
-    :func:`mnist_dash.ui.loaders.warm_up`): it waits without a progress bar and
-    its errors are raised, never shown.
-    """
-    _off_page.on = True
-    try:
-        yield
-    finally:
-        _off_page.on = False
 
 
 # So each heavy job computes on one core. OpenBLAS starts a thread per core for
@@ -116,7 +90,6 @@ def _memoised(
     heavy: bool = False,
     memory: int = 0,
     priority: int = jobs.INTERACTIVE,
-    lane: str | None = None,
     wait: Wait = True,
     show_errors: bool = False,
 ) -> T | None:
@@ -127,22 +100,10 @@ def _memoised(
     forgotten, so the next call tries again; its exception is raised to every
     caller waiting on it, or, with ``show_errors``, shown on the page in one
     sentence (the page stops there and works again on the next rerun).
-    ``lane``: the scheduler's lane it may run in (:data:`DRAW_LANE`).
     """
     job = _scheduler.submit(
-        key,
-        compute,
-        title=title,
-        heavy=heavy,
-        memory=memory,
-        priority=priority,
-        lane=lane,
+        key, compute, title=title, heavy=heavy, memory=memory, priority=priority
     )
-    if getattr(_off_page, "on", False):
-        if wait is not False:
-            with contextlib.suppress(FutureTimeout):
-                job.future.exception(timeout=None if wait is True else float(wait))
-        return _outcome(job, title, show_errors=False)
     # The progress bar's place, taken whether this waits or not: a page then has
     # the same elements in the same places on every run, so a widget below it
     # is never drawn twice for a moment (and keeps the keyboard focus) on the
@@ -157,12 +118,6 @@ def _memoised(
                     break
                 progress(job.fraction, _status(job))
                 _pause(job)
-    return _outcome(job, title, show_errors=show_errors)
-
-
-def _outcome(job: jobs.Job, title: str, *, show_errors: bool) -> Any:
-    """What a finished job computed (None if not finished); its error raised
-    (or, with ``show_errors``, said on the page) and forgotten."""
     if not job.done():
         return None
     error = job.future.exception()

@@ -164,12 +164,7 @@ def serve(home: Path, log_path: Path, *options: str) -> Iterator[str]:
         "--server.fileWatcherType", "none",
         *options,
     ]  # fmt: skip
-    env = {
-        **os.environ,
-        "MNIST_DASH_HOME": str(home),
-        "MNIST_DASH_WARM_UP": "1",  # as any server: Draw's models start at once
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = {**os.environ, "MNIST_DASH_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command,
