@@ -17,16 +17,7 @@ Two kinds of work never wait for each other:
   shown when ready), and background jobs never take the last worker. A
   background job that reaches a checkpoint
   (:meth:`Job.checkpoint`, between two folds) gives its place to waiting
-  interactive jobs and resumes after them;
-* a **lane** (``Scheduler(lanes={"draw": 1})``, ``submit(..., lane="draw")``)
-  is a worker of its own for short work that people wait on as they use a page
-  (Draw's models): a lane job takes a free general worker or its lane's, so it
-  never queues behind the book's long runs (it still keeps to the memory
-  budget).
-
-Heavy jobs run at a lower CPU priority (:data:`HEAVY_NICE`, per thread, on
-Linux) than the page scripts, so a page's rerun keeps its pace while trainings
-use what is left of the cores.
+  interactive jobs and resumes after them.
 
 Nothing here imports Streamlit: :mod:`mnist_dash.ui` draws the progress.
 
@@ -53,7 +44,6 @@ from typing import Any
 
 __all__ = [
     "BACKGROUND",
-    "HEAVY_NICE",
     "INTERACTIVE",
     "Job",
     "Scheduler",
@@ -113,18 +103,6 @@ INTERACTIVE = 0
 #: Priority of long work that pages show when it is ready.
 BACKGROUND = 1
 
-#: The niceness of a heavy job's thread: a page script (niceness 0) gets about
-#: ten times its share of a core when both want one.
-HEAVY_NICE = 10
-
-
-def _lower_this_threads_priority() -> None:
-    """Make the calling thread nicer (:data:`HEAVY_NICE`), where the OS can."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HEAVY_NICE)
-    except (AttributeError, OSError):  # not Linux, or not allowed: run as is
-        pass
-
 
 class Job:
     """One computation: its progress, its result, and its place in the queue.
@@ -141,8 +119,6 @@ class Job:
         Estimated peak bytes, for admission.
     priority : int
         :data:`INTERACTIVE` or :data:`BACKGROUND`.
-    lane : str or None
-        The scheduler's lane it may also run in (see :class:`Scheduler`).
     fraction, message : float, str
         The latest progress report.
     """
@@ -157,21 +133,18 @@ class Job:
         heavy: bool,
         memory: int,
         priority: int,
-        lane: str | None = None,
     ) -> None:
         self.key = key
         self.title = title
         self.heavy = heavy
         self.memory = int(memory)
         self.priority = priority
-        self.lane = lane
         self.fraction = 0.0
         self.message = "Waiting for its turn" if heavy else "Starting"
         self.future: Future[Any] = Future()
         self._scheduler = scheduler
         self._compute = compute
         self._seq = 0
-        self._slot: str | None = None  # while running: its lane, or None
         self._started: float | None = None
         self._admitted = threading.Event()
 
@@ -235,8 +208,6 @@ class Job:
         if not self.future.set_running_or_notify_cancel():
             return
         self._started = time.monotonic()
-        if self.heavy:
-            _lower_this_threads_priority()
         trace("job", key=repr(self.key), heavy=self.heavy, priority=self.priority)
         try:
             result = self._compute_then_give_back()
@@ -269,10 +240,6 @@ class Scheduler:
         Heavy jobs running at once, at most.
     memory_budget : int
         Bytes that running heavy jobs may use together, by their estimates.
-    lanes : dict of str to int, optional
-        Workers of their own for jobs submitted with ``lane=``: such a job
-        runs in a free general worker or in its lane, whichever is free, and
-        jumps the general queue when only its lane is.
     """
 
     def __init__(
@@ -281,11 +248,9 @@ class Scheduler:
         light_workers: int = 4,
         heavy_workers: int = 2,
         memory_budget: int = 400 * 2**20,
-        lanes: dict[str, int] | None = None,
     ) -> None:
         self.heavy_workers = heavy_workers
         self.memory_budget = memory_budget
-        self.lanes = dict(lanes or {})
         self._light = ThreadPoolExecutor(light_workers, thread_name_prefix="light")
         self._jobs: dict[Hashable, Job] = {}
         self._queue: list[Job] = []
@@ -307,7 +272,6 @@ class Scheduler:
         heavy: bool,
         memory: int = 0,
         priority: int = INTERACTIVE,
-        lane: str | None = None,
     ) -> Job:
         """The job for ``key``: the one already known, or a new one started.
 
@@ -333,7 +297,6 @@ class Scheduler:
                 heavy=heavy,
                 memory=memory,
                 priority=priority,
-                lane=lane if lane in self.lanes else None,
             )
             self._jobs[key] = job
             if heavy:
@@ -373,41 +336,22 @@ class Scheduler:
         job._seq = next(self._counter)
         self._queue.append(job)
 
-    def _slot_for(self, job: Job, *, general: bool) -> str | None | bool:
-        """The slot ``job`` would run in now (None: a general worker, a name:
-        its lane), or False. ``general=False``: general workers are taken by
-        jobs queued before it."""
-        used = sum(j.memory for j in self._running)
-        if self._running and used + job.memory > self.memory_budget:
-            return False
-        lane = job.lane
-        if lane is not None:
-            in_lane = sum(j._slot == lane for j in self._running)
-            if in_lane < self.lanes[lane]:
-                return lane
-        if not general:
-            return False
-        in_general = [j for j in self._running if j._slot is None]
-        if len(in_general) >= self.heavy_workers:
+    def _fits(self, job: Job) -> bool:
+        if len(self._running) >= self.heavy_workers:
             return False
         if job.priority == BACKGROUND and self.heavy_workers > 1:
             # Background work never takes the last worker: someone who comes
             # to a page and waits always finds one free.
-            background = sum(j.priority == BACKGROUND for j in in_general)
+            background = sum(j.priority == BACKGROUND for j in self._running)
             if background >= self.heavy_workers - 1:
                 return False
-        return None
+        used = sum(j.memory for j in self._running)
+        return not self._running or used + job.memory <= self.memory_budget
 
     def _dispatch(self) -> None:
         self._queue.sort(key=lambda j: (j.priority, j._seq))
-        general = True  # general workers go in queue order: none jumps another
-        for job in list(self._queue):
-            slot = self._slot_for(job, general=general)
-            if slot is False:
-                general = False  # later jobs may still take a free lane
-                continue
-            self._queue.remove(job)
-            job._slot = slot
+        while self._queue and self._fits(self._queue[0]):
+            job = self._queue.pop(0)
             self._running.append(job)
             job.message = "Starting"
             if job._started is None:

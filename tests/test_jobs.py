@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 
@@ -147,68 +146,6 @@ def test_asking_for_a_queued_background_job_moves_it_up() -> None:
     scheduler.get("other").result(WAIT)
     scheduler.get("book").result(WAIT)
     assert order == ["first", "book", "other"]
-
-
-def test_a_lane_job_never_queues_behind_the_general_workers() -> None:
-    scheduler = Scheduler(heavy_workers=1, lanes={"draw": 1})
-    release = threading.Event()
-    started: list[str] = []
-    scheduler.submit("book cv", _blocking(started, "book cv", release), heavy=True)
-    scheduler.submit("book fit", lambda job: "fit", heavy=True)  # queued, first
-    # Submitted last, the Draw model runs at once, in its own lane.
-    mlp = scheduler.submit(
-        "draw mlp", lambda job: "mlp", heavy=True, lane="draw", priority=BACKGROUND
-    )
-    assert mlp.result(WAIT) == "mlp"
-    assert not scheduler.get("book fit").running
-    # The lane holds one job: the second waits for it or for a general worker.
-    check = _blocking(started, "check", release)
-    scheduler.submit("draw check", check, heavy=True, lane="draw")
-    knn = scheduler.submit("draw knn", lambda job: "knn", heavy=True, lane="draw")
-    _until(lambda: "check" in started)
-    assert not knn.running and scheduler.status() == {"running": 2, "queued": 2}
-    # An unknown lane is the general queue.
-    other = scheduler.submit("other", lambda job: 1, heavy=True, lane="nowhere")
-    assert other.lane is None
-    release.set()
-    for key in ("book fit", "draw knn", "other"):
-        scheduler.get(key).result(WAIT)
-
-
-def test_a_lane_job_still_keeps_to_the_memory_budget() -> None:
-    scheduler = Scheduler(heavy_workers=1, memory_budget=400 * MB, lanes={"draw": 1})
-    release = threading.Event()
-    started: list[str] = []
-    scheduler.submit(
-        "big", _blocking(started, "big", release), heavy=True, memory=300 * MB
-    )
-    _until(lambda: started == ["big"])
-    too_big = scheduler.submit(
-        "draw", lambda job: "drew", heavy=True, memory=200 * MB, lane="draw"
-    )
-    fits = scheduler.submit(
-        "draw small", lambda job: "small", heavy=True, memory=50 * MB, lane="draw"
-    )
-    assert fits.result(WAIT) == "small"
-    assert not too_big.running
-    release.set()
-    assert too_big.result(WAIT) == "drew"
-
-
-def test_heavy_work_runs_at_a_lower_cpu_priority_than_pages() -> None:
-    if not hasattr(os, "getpriority"):
-        pytest.skip("no per-thread priorities on this OS")
-    scheduler = Scheduler(heavy_workers=1)
-
-    def niceness(job: Job) -> int:
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    page = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    heavy = scheduler.submit("fit", niceness, heavy=True).result(WAIT)
-    light = scheduler.submit("read", niceness, heavy=False).result(WAIT)
-    assert heavy == min(page + jobs.HEAVY_NICE, 19)
-    assert light == page  # reading from disk: as urgent as the page
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == page
 
 
 def test_progress_and_an_honest_estimate() -> None:
