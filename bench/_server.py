@@ -1,10 +1,11 @@
 """The app's server for the benches: ``streamlit run app.py`` on a free port.
 
-Shared by ``bench/load.py`` and ``bench/bench_draw_page.py``: a fresh cache folder
-(``folder/home``), the server's trace (``folder/trace.jsonl``, see
-:func:`mnist_dash.jobs.trace`), its output (``folder/streamlit.log``), its
-memory (:func:`status_mb`, :class:`RssSampler`), and Debian's Chromium with the
-flags that keep it off the network.
+:class:`Server` gives a fresh cache folder (``folder/home``), the server's trace
+(``folder/trace.jsonl``, see :func:`mnist_dash.jobs.trace`), its output
+(``folder/streamlit.log``) and its memory (:func:`status_mb`,
+:class:`RssSampler`). Chromium's flags that keep it off the network, a free
+port, the health check and stopping a server are shared with the browser tests'
+``conftest.py``.
 """
 
 from __future__ import annotations
@@ -42,18 +43,37 @@ CHROMIUM_ARGS = [
 ]
 
 def free_port() -> int:
+    """A TCP port free on the loopback address now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 def healthy(url: str) -> bool:
+    """Whether Streamlit's ``/_stcore/health`` at ``url`` answers ``ok``."""
+    # No proxies: a proxy from the environment must not see loopback requests.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(url, timeout=2) as response:
             return response.read().strip() == b"ok"
     except OSError:
         return False
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process started with ``start_new_session=True`` and its children."""
+    if process.poll() is not None:
+        return
+    for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def status_mb(pid: int, field_name: str) -> float | None:
@@ -138,19 +158,8 @@ class Server:
 
     def stop(self) -> None:
         """Stop the server and anything it started (it leads its process group)."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                process.wait(timeout=wait_s)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        if self.process is not None:
+            stop_process(self.process)
 
     def events(self, kind: str) -> list[dict[str, Any]]:
         """The trace's events of one kind, in order."""

@@ -26,12 +26,9 @@ import contextlib
 import importlib.util
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -40,18 +37,16 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 APP = HERE.parents[1] / "app.py"
-CHROMIUM = os.environ.get("MNIST_DASH_CHROMIUM") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-proxy-server",
-]
+# The server and browser helpers the benches use too (bench/_server.py).
+sys.path.append(str(HERE.parents[1] / "bench"))
+from _server import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    healthy,
+    stop_process,
+)
+
 SERVER_START_TIMEOUT_S = 60
 #: Anything but the loopback addresses, for ``BrowserContext.route``.
 _EXTERNAL_URL = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost|\[::1\])[:/]).*")
@@ -106,38 +101,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     return report
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    # No proxies: a proxy from the environment must not see loopback requests.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server and anything it started (it leads its process group)."""
-    if process.poll() is not None:
-        return
-    for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 def _whole_page_screenshot(page: Any, path: Path) -> None:
     # Streamlit scrolls inside its own container, which full_page=True does not
     # see: grow the viewport to the content for the shot, then restore it.
@@ -153,7 +116,7 @@ def _whole_page_screenshot(page: Any, path: Path) -> None:
 @contextlib.contextmanager
 def serve(home: Path, log_path: Path, *options: str) -> Iterator[str]:
     """Run the app with ``streamlit run`` (plus ``options``); yield its base URL."""
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
@@ -178,7 +141,7 @@ def serve(home: Path, log_path: Path, *options: str) -> Iterator[str]:
     try:
         base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _healthy(f"{base_url}/_stcore/health"):
+        while not healthy(f"{base_url}/_stcore/health"):
             if process.poll() is not None or time.monotonic() > deadline:
                 state = (
                     f"exited with code {process.returncode}"
@@ -192,7 +155,7 @@ def serve(home: Path, log_path: Path, *options: str) -> Iterator[str]:
             time.sleep(0.25)
         yield base_url
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def _serve_fixture(
