@@ -355,15 +355,15 @@ if error:
     files[1].error(f"Nothing was loaded: {error}", icon="🚫")
 
 st.subheader("How sure is it?")
-known = checker  # the not-a-digit check, None while it learns
+# checker: the not-a-digit check, None while it learns.
 among = (
     "training digits as drawn here and random squiggles"
-    if known is None
-    else f"{int(known.is_digit_.sum()):,} training digits as drawn here and "
-    f"{int((~known.is_digit_).sum()):,} random squiggles (the level only "
-    f"{known.false_refusals:.0%} of real training digits fall under)"
+    if checker is None
+    else f"{int(checker.is_digit_.sum()):,} training digits as drawn here and "
+    f"{int((~checker.is_digit_).sum()):,} random squiggles (the level only "
+    f"{checker.false_refusals:.0%} of real training digits fall under)"
 )
-neighbours = "nearest" if known is None else f"{known.n_neighbors} nearest"
+neighbours = "nearest" if checker is None else f"{checker.n_neighbors} nearest"
 st.markdown(
     "**How it refuses.** *This does not look like a digit*: too few of the "
     f"drawing's {neighbours} neighbours are digits, among {among}. *Not sure: 4 "
