@@ -427,6 +427,16 @@ def seed_openml_cache(folder: str | os.PathLike[str]) -> MnistData:
 _socket_timeout_lock = threading.Lock()
 
 
+def _fresh_lock() -> None:
+    global _socket_timeout_lock
+    _socket_timeout_lock = threading.Lock()
+
+
+# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
+# whose other threads may hold these locks: it starts with its own.
+os.register_at_fork(after_in_child=_fresh_lock)
+
+
 def _fetch_openml(name: str, *, timeout: float, **kwargs: Any) -> Any:
     import socket
 

@@ -16,6 +16,7 @@ Three ways to fit, one per kind of model (see ``ModelSpec.fit_style``):
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -75,6 +76,16 @@ class _ThreadRoutedStream:
 
 
 _routing_guard = threading.Lock()
+
+
+def _fresh_lock() -> None:
+    global _routing_guard
+    _routing_guard = threading.Lock()
+
+
+# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
+# whose other threads may hold these locks: it starts with its own.
+os.register_at_fork(after_in_child=_fresh_lock)
 
 
 @contextmanager

@@ -19,6 +19,14 @@ Two kinds of work never wait for each other:
   (:meth:`Job.checkpoint`, between two folds) gives its place to waiting
   interactive jobs and resumes after them.
 
+With ``processes=True`` a heavy job computes in a child process forked from
+this one (:func:`run_in_child`): the child shares the parent's arrays (copy on
+write), reports progress and checkpoints through a pipe, sends its result back
+pickled and exits, so its Python-level work never holds the server's GIL and
+its working copies go back to the system the moment it ends. A job can opt
+out (``isolate=False``): a fit that only copies the digits would cost more to
+send back than to do.
+
 Nothing here imports Streamlit: :mod:`mnist_dash.ui` draws the progress.
 
 Example
@@ -35,7 +43,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import os
+import pickle
+import signal
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -44,14 +55,26 @@ from typing import Any
 
 __all__ = [
     "BACKGROUND",
+    "CAN_FORK",
+    "ChildProcessDied",
     "INTERACTIVE",
     "Job",
     "Scheduler",
     "give_back_memory",
+    "run_in_child",
     "trace",
 ]
 
 _trace_guard = threading.Lock()
+
+
+def _fresh_trace_guard() -> None:
+    global _trace_guard
+    _trace_guard = threading.Lock()
+
+
+# A child forked while another thread held the lock would wait on it forever.
+os.register_at_fork(after_in_child=_fresh_trace_guard)
 
 
 def trace(event: str, **fields: Any) -> None:
@@ -98,6 +121,109 @@ def give_back_memory() -> None:
         _malloc_trim(0)
 
 
+#: Whether heavy jobs can run in forked child processes here (not on Windows).
+CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
+
+
+class ChildProcessDied(RuntimeError):
+    """The process computing a job ended without a result (killed, or crashed)."""
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to stop this process when its parent ends (best effort)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _sendable(error: BaseException) -> BaseException:
+    """``error`` if it survives pickling, else a RuntimeError saying the same."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # noqa: BLE001 - any unpicklable error is described instead
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
+
+
+def _forget_the_servers_signals() -> None:
+    """Default signal handling in a child forked from the server.
+
+    The server's event loop may be woken by signals through a descriptor the
+    child inherits: a signal sent to the child alone must not reach the server.
+    """
+    try:
+        signal.set_wakeup_fd(-1)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_DFL)
+    except ValueError:  # not the main thread: nothing to undo
+        pass
+
+
+def _child_main(job: Job, pipe: Any) -> None:
+    """What the forked child runs: the job's computation, reported on ``pipe``."""
+    _die_with_parent()
+    _forget_the_servers_signals()
+    job._pipe = pipe
+    try:
+        result = job._compute(job)
+    except BaseException as error:  # noqa: BLE001 - sent to the parent
+        pipe.send(("error", _sendable(error)))
+        return
+    try:
+        pipe.send(("result", result))
+    except Exception as error:  # noqa: BLE001 - say why it could not be sent
+        reason = RuntimeError(f"its result could not be sent back: {error}")
+        pipe.send(("error", reason))
+
+
+def run_in_child(job: Job) -> Any:
+    """Compute ``job`` in a child process forked from this one; its result.
+
+    The child sees this process's memory as it was at the fork (the datasets
+    and models are shared, copy on write), sends progress and checkpoints
+    through a pipe, then its result or error, and exits. This thread waits on
+    the pipe without holding the GIL. Raises the child's error, or
+    :class:`ChildProcessDied` when the child ends without a word (say, killed
+    for memory).
+    """
+    context = multiprocessing.get_context("fork")
+    here, there = context.Pipe(duplex=True)
+    process = context.Process(
+        target=_child_main, args=(job, there), name=f"job-{job._seq}", daemon=True
+    )
+    process.start()
+    there.close()
+    try:
+        while True:
+            try:
+                message = here.recv()
+            except EOFError:
+                process.join()
+                raise ChildProcessDied(
+                    f"its process ended without a result (exit code {process.exitcode})"
+                ) from None
+            if message[0] == "progress":
+                job.fraction, job.message = message[1], message[2]
+            elif message[0] == "checkpoint":
+                if job.heavy and job.priority == BACKGROUND:
+                    job._scheduler._yield(job)
+                here.send("go")
+            elif message[0] == "result":
+                return message[1]
+            else:
+                raise message[1]
+    finally:
+        here.close()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
 #: Priority of work someone is waiting for.
 INTERACTIVE = 0
 #: Priority of long work that pages show when it is ready.
@@ -133,10 +259,12 @@ class Job:
         heavy: bool,
         memory: int,
         priority: int,
+        isolate: bool = False,
     ) -> None:
         self.key = key
         self.title = title
         self.heavy = heavy
+        self.isolate = isolate
         self.memory = int(memory)
         self.priority = priority
         self.fraction = 0.0
@@ -147,6 +275,9 @@ class Job:
         self._seq = 0
         self._started: float | None = None
         self._admitted = threading.Event()
+        # In a child process (see run_in_child): the pipe to the parent's job.
+        self._pipe: Any = None
+        self._last_sent = 0.0
 
     # -- progress ----------------------------------------------------------------
 
@@ -154,6 +285,12 @@ class Job:
         """``progress(fraction, message)`` for the core functions."""
         self.fraction = min(max(float(fraction), 0.0), 1.0)
         self.message = message
+        if self._pipe is not None:
+            now = time.monotonic()
+            # A few reports a second are all a progress bar shows.
+            if now - self._last_sent >= 0.1:
+                self._last_sent = now
+                self._pipe.send(("progress", self.fraction, message))
 
     #: A job is its own progress callback: ``compute(job)`` can hand ``job`` to
     #: any core function that takes ``progress=``.
@@ -201,7 +338,11 @@ class Job:
         Called by the job's own thread at a point where it holds little memory
         (between two folds). Returns at once when nobody is waiting.
         """
-        if self.heavy and self.priority == BACKGROUND:
+        if self._pipe is not None:
+            # In a child: the parent's job gives way, and says when to go on.
+            self._pipe.send(("checkpoint",))
+            self._pipe.recv()
+        elif self.heavy and self.priority == BACKGROUND:
             self._scheduler._yield(self)
 
     def _run(self) -> None:
@@ -221,6 +362,8 @@ class Job:
 
     def _compute_then_give_back(self) -> Any:
         try:
+            if self.isolate and CAN_FORK:
+                return run_in_child(self)
             return self._compute(self)
         finally:
             if self.heavy:
@@ -240,6 +383,10 @@ class Scheduler:
         Heavy jobs running at once, at most.
     memory_budget : int
         Bytes that running heavy jobs may use together, by their estimates.
+    processes : bool
+        Compute heavy jobs in forked child processes (see :func:`run_in_child`),
+        where the platform can fork; a job submitted with ``isolate=False``
+        still computes in a thread of this process.
     """
 
     def __init__(
@@ -248,9 +395,11 @@ class Scheduler:
         light_workers: int = 4,
         heavy_workers: int = 2,
         memory_budget: int = 400 * 2**20,
+        processes: bool = False,
     ) -> None:
         self.heavy_workers = heavy_workers
         self.memory_budget = memory_budget
+        self.processes = processes and CAN_FORK
         self._light = ThreadPoolExecutor(light_workers, thread_name_prefix="light")
         self._jobs: dict[Hashable, Job] = {}
         self._queue: list[Job] = []
@@ -272,12 +421,15 @@ class Scheduler:
         heavy: bool,
         memory: int = 0,
         priority: int = INTERACTIVE,
+        isolate: bool = True,
     ) -> Job:
         """The job for ``key``: the one already known, or a new one started.
 
-        A job that failed is forgotten when its error is seen (see
-        :meth:`forget_failed`), so the next submit tries again. Asking for a
-        queued background job with :data:`INTERACTIVE` priority moves it up.
+        A heavy job computes in a child process when the scheduler has
+        ``processes`` and ``isolate`` is true. A job that failed is forgotten
+        when its error is seen (see :meth:`forget_failed`), so the next submit
+        tries again. Asking for a queued background job with
+        :data:`INTERACTIVE` priority moves it up.
         """
         with self._lock:
             job = self._jobs.get(key)
@@ -297,6 +449,7 @@ class Scheduler:
                 heavy=heavy,
                 memory=memory,
                 priority=priority,
+                isolate=heavy and isolate and self.processes,
             )
             self._jobs[key] = job
             if heavy:

@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -426,6 +427,16 @@ def fit_memory(name: str, n_rows: int) -> int:
 
 _digests: dict[tuple[int, int], tuple[Any, Any, str]] = {}
 _digests_guard = threading.Lock()
+
+
+def _fresh_lock() -> None:
+    global _digests_guard
+    _digests_guard = threading.Lock()
+
+
+# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
+# whose other threads may hold these locks: it starts with its own.
+os.register_at_fork(after_in_child=_fresh_lock)
 
 
 def data_digest(X: np.ndarray, y: np.ndarray) -> str:

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import threading
 from typing import Any
 
@@ -80,6 +81,16 @@ _GLYPH_SIDE = BOX * WORK_SCALE + int(PEN_WIDTH) + 4
 
 _memo: dict[str, dict[str, np.ndarray]] = {}
 _memo_guard = threading.Lock()
+
+
+def _fresh_lock() -> None:
+    global _memo_guard
+    _memo_guard = threading.Lock()
+
+
+# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
+# whose other threads may hold these locks: it starts with its own.
+os.register_at_fork(after_in_child=_fresh_lock)
 
 
 def _cached(key: str, compute: Any) -> dict[str, np.ndarray]:

@@ -135,6 +135,17 @@ _folders: dict[Path, _Folder] = {}
 _folders_guard = threading.Lock()
 
 
+def _fresh_locks() -> None:
+    global _thread_locks, _thread_locks_guard, _folders_guard
+    _thread_locks, _thread_locks_guard = {}, threading.Lock()
+    _folders_guard = threading.Lock()
+
+
+# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
+# whose other threads may hold these locks: it starts with its own.
+os.register_at_fork(after_in_child=_fresh_locks)
+
+
 def _configured_path() -> Path:
     home = os.environ.get("MNIST_DASH_HOME")
     if home:

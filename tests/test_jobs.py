@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from mnist_dash import jobs
+from mnist_dash import jobs, refusal, store
 from mnist_dash.jobs import BACKGROUND, INTERACTIVE, Job, Scheduler
 
 WAIT = 30  # seconds: a bound for a hung test, never a performance limit
@@ -212,3 +216,136 @@ def test_memory_is_handed_back_after_each_heavy_job(
 
 def test_handing_memory_back_works_here() -> None:
     jobs.give_back_memory()  # glibc's malloc_trim, or nothing where there is none
+
+
+# -- heavy jobs in child processes ----------------------------------------------
+
+needs_fork = pytest.mark.skipif(not jobs.CAN_FORK, reason="this platform cannot fork")
+
+
+def _wait_for_file(path: Path) -> None:
+    """In a child process: wait until the test (the parent) creates ``path``."""
+    for _ in range(WAIT * 100):
+        if path.exists():
+            return
+        time.sleep(0.01)
+    raise TimeoutError(f"{path} never appeared")
+
+
+@needs_fork
+def test_a_heavy_job_computes_in_a_child_process_and_reports_progress(
+    tmp_path: Path,
+) -> None:
+    scheduler = Scheduler(heavy_workers=1, processes=True)
+    go = tmp_path / "go"
+    data = np.arange(10)  # the child sees the parent's arrays, copied on write
+
+    def compute(job: Job) -> tuple[int, int]:
+        job.progress(0.5, "half way")
+        _wait_for_file(go)
+        return os.getpid(), int(data.sum())
+
+    job = scheduler.submit("fit", compute, heavy=True)
+    assert job.isolate
+    _until(lambda: job.message == "half way")
+    assert job.fraction == 0.5 and not job.done()
+    go.touch()
+    pid, total = job.result(WAIT)
+    assert pid != os.getpid() and total == 45
+    # Light work, and heavy work that opts out, stay in this process.
+    light = scheduler.submit("read", lambda job: os.getpid(), heavy=False)
+    here = scheduler.submit("copy", lambda job: os.getpid(), heavy=True, isolate=False)
+    assert light.result(WAIT) == here.result(WAIT) == os.getpid()
+    assert not here.isolate
+
+
+@needs_fork
+def test_a_childs_error_reaches_every_waiter_and_is_retried() -> None:
+    scheduler = Scheduler(heavy_workers=1, processes=True)
+
+    def failing(job: Job) -> None:
+        raise ValueError("the folds need two classes")
+
+    job = scheduler.submit("cv", failing, heavy=True)
+    with pytest.raises(ValueError, match="the folds need two classes"):
+        job.result(WAIT)
+
+    class Unpicklable(Exception):
+        def __reduce__(self):
+            raise TypeError("cannot pickle this")
+
+    def odd(job: Job) -> None:
+        raise Unpicklable("lost in transit")
+
+    with pytest.raises(RuntimeError, match="Unpicklable: lost in transit"):
+        scheduler.submit("odd", odd, heavy=True).result(WAIT)
+    with pytest.raises(RuntimeError, match="pickle"):
+        scheduler.submit("lambda", lambda job: lambda: 1, heavy=True).result(WAIT)
+    scheduler.forget_failed(job)
+    assert scheduler.submit("cv", lambda job: "ok", heavy=True).result(WAIT) == "ok"
+
+
+@needs_fork
+def test_a_killed_child_is_an_error_not_a_hang() -> None:
+    scheduler = Scheduler(heavy_workers=1, processes=True)
+
+    def killed(job: Job) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel does out of memory
+
+    with pytest.raises(jobs.ChildProcessDied, match="exit code -9"):
+        scheduler.submit("big", killed, heavy=True).result(WAIT)
+    assert scheduler.status() == {"running": 0, "queued": 0}
+
+
+@needs_fork
+def test_a_child_at_its_checkpoint_gives_way_to_interactive_work(
+    tmp_path: Path,
+) -> None:
+    scheduler = Scheduler(heavy_workers=1, processes=True)
+    go = tmp_path / "go"
+    order = tmp_path / "order"
+
+    def book_run(job: Job) -> None:
+        with order.open("a") as out:
+            out.write("fold 1\n")
+        _wait_for_file(go)
+        job.checkpoint()
+        with order.open("a") as out:
+            out.write("fold 2\n")
+
+    def visitor(job: Job) -> None:
+        with order.open("a") as out:
+            out.write("visitor\n")
+
+    book = scheduler.submit("book", book_run, heavy=True, priority=BACKGROUND)
+    _until(lambda: order.exists())
+    waiting = scheduler.submit("visitor", visitor, heavy=True)
+    go.touch()
+    waiting.result(WAIT)
+    book.result(WAIT)
+    assert order.read_text().split("\n")[:3] == ["fold 1", "visitor", "fold 2"]
+
+
+@needs_fork
+def test_a_child_does_not_wait_on_a_lock_another_thread_held_at_the_fork() -> None:
+    """Forked from a server whose other threads may hold the store's, the
+    refusal's or the trace's locks: the child starts with its own."""
+    scheduler = Scheduler(heavy_workers=1, processes=True)
+    held = [store._folders_guard, refusal._memo_guard, jobs._trace_guard]
+    for lock in held:
+        lock.acquire()
+    try:
+
+        def compute(job: Job) -> list[bool]:
+            # What the child's code finds under these names: fresh locks.
+            free = [store._folders_guard, refusal._memo_guard, jobs._trace_guard]
+            taken = [lock.acquire(timeout=5) for lock in free]
+            for lock in free:
+                lock.release()
+            store.status()  # takes the store's lock again
+            return taken
+
+        assert scheduler.submit("fit", compute, heavy=True).result(WAIT) == [True] * 3
+    finally:
+        for lock in held:
+            lock.release()
