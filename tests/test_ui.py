@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from streamlit.runtime.scriptrunner import RerunData, RerunException, StopException
 
-from mnist_dash import ui
+from mnist_dash import jobs, ui
 from mnist_dash.ui import session, work
 
 
@@ -172,6 +173,27 @@ def test_the_server_runs_one_blas_thread_per_heavy_job() -> None:
     blas = threadpoolctl.threadpool_info()
     assert [info["num_threads"] for info in blas if info["user_api"] == "blas"]
     assert all(info["num_threads"] == 1 for info in blas if info["user_api"] == "blas")
+
+
+@pytest.mark.skipif(not jobs.CAN_FORK, reason="this platform cannot fork")
+def test_the_servers_heavy_work_computes_in_a_process_of_its_own(
+    quiet_bar: list[tuple[float, str]],
+) -> None:
+    """A training's Python-level work must not hold the server's GIL."""
+    assert ui._scheduler.processes
+    here = os.getpid()
+    heavy = ui._memoised(
+        ("test", "pid heavy"), lambda job: os.getpid(), title="Fit", heavy=True
+    )
+    light = ui._memoised(("test", "pid light"), lambda job: os.getpid(), title="Read")
+    kept = ui._memoised(
+        ("test", "pid kept"),
+        lambda job: os.getpid(),
+        title="Copy",
+        heavy=True,
+        isolate=False,
+    )
+    assert heavy != here and light == here and kept == here
 
 
 @pytest.mark.parametrize("fragments", [None, [], ["board"]])

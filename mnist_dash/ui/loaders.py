@@ -127,6 +127,9 @@ def get_model(
         priority=priority,
         wait=wait,
         show_errors=True,
+        # A KNN's fit only copies the digits: sending the copy back from a
+        # child process would cost more than making it here.
+        isolate=models.MODELS[name].persisted,
     )
 
 

@@ -50,9 +50,24 @@ def _memory_budget() -> int:
     return int(max(megabytes, 50.0) * 2**20)
 
 
+def _use_processes() -> bool:
+    """Whether heavy jobs compute in child processes (``$MNIST_DASH_PROCESSES``,
+    default ``1``; ``0`` keeps them in threads of the server, for comparison).
+
+    In the server's own threads a training's Python-level work holds the GIL
+    that Streamlit's event loop and every visitor's page script need: under a
+    classroom's load pages stopped loading for minutes (see the README's "Load
+    and memory"). A child process has a GIL of its own.
+    """
+    return os.environ.get("MNIST_DASH_PROCESSES", "1").strip() != "0"
+
+
 # Two heavy workers: the machine this is made for has two cores.
 _scheduler = jobs.Scheduler(
-    light_workers=4, heavy_workers=2, memory_budget=_memory_budget()
+    light_workers=4,
+    heavy_workers=2,
+    memory_budget=_memory_budget(),
+    processes=_use_processes(),
 )
 
 
@@ -92,6 +107,7 @@ def _memoised(
     priority: int = jobs.INTERACTIVE,
     wait: Wait = True,
     show_errors: bool = False,
+    isolate: bool = True,
 ) -> T | None:
     """``compute(job)`` once per process for ``key``, waiting with a progress bar.
 
@@ -99,10 +115,18 @@ def _memoised(
     None when ``wait`` runs out first; the work goes on. A failed computation is
     forgotten, so the next call tries again; its exception is raised to every
     caller waiting on it, or, with ``show_errors``, shown on the page in one
-    sentence (the page stops there and works again on the next rerun).
+    sentence (the page stops there and works again on the next rerun). Heavy
+    work computes in a child process unless ``isolate`` is false (see
+    :class:`mnist_dash.jobs.Scheduler`).
     """
     job = _scheduler.submit(
-        key, compute, title=title, heavy=heavy, memory=memory, priority=priority
+        key,
+        compute,
+        title=title,
+        heavy=heavy,
+        memory=memory,
+        priority=priority,
+        isolate=isolate,
     )
     # The progress bar's place, taken whether this waits or not: a page then has
     # the same elements in the same places on every run, so a widget below it
