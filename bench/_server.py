@@ -2,10 +2,10 @@
 
 :class:`Server` gives a fresh cache folder (``folder/home``), the server's trace
 (``folder/trace.jsonl``, see :func:`mnist_dash.jobs.trace`), its output
-(``folder/streamlit.log``) and its memory (:func:`status_mb`,
-:class:`RssSampler`). Chromium's flags that keep it off the network, a free
-port, the health check and stopping a server are shared with the browser tests'
-``conftest.py``.
+(``folder/streamlit.log``) and its memory (:func:`status_mb`, and
+:class:`RssSampler`, which adds the job processes the server forks). Chromium's
+flags that keep it off the network, a free port, the health check and stopping a
+server are shared with the browser tests' ``conftest.py``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-proxy-server",
 ]
+
 
 def free_port() -> int:
     """A TCP port free on the loopback address now."""
@@ -170,29 +171,94 @@ class Server:
         return [event for event in found if event["event"] == kind]
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (the server's job processes)."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(
+                    f"/proc/{parent}/task/{task}/children", encoding="ascii"
+                ) as f:
+                    kids = [int(word) for word in f.read().split()]
+            except OSError:
+                continue
+            found += kids
+            pending += kids
+    return found
+
+
+def private_mb(pid: int) -> float | None:
+    """Memory only this process holds (``Private_Clean + Private_Dirty``), MB.
+
+    A job process forked from the server shares the server's pages (the data,
+    the models) until one of them writes to a page: what it holds alone is
+    what it adds to the machine's memory.
+    """
+    total = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    total += int(line.split()[1])
+    except OSError:
+        return None
+    return total / 1024
+
+
+def app_mb(pid: int) -> tuple[float | None, float]:
+    """The server's resident memory, and the whole app's (MB).
+
+    The whole app is the server's ``VmRSS`` plus what each of its job processes
+    holds alone (:func:`private_mb`): each page counted once, as the box's memory
+    limit counts it.
+    """
+    server = status_mb(pid, "VmRSS")
+    if server is None:
+        return None, float("nan")
+    jobs = [private_mb(child) for child in descendants(pid)]
+    return server, server + sum(mb for mb in jobs if mb is not None)
+
+
 class RssSampler(threading.Thread):
-    """Polls a process's resident memory (``VmRSS``) every 0.2 s."""
+    """Polls the app's memory every 0.2 s: the server's ``VmRSS`` plus its job
+    processes' private memory (:func:`app_mb`), and the server's alone."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(name="rss", daemon=True)
         self.pid = pid
+        #: (time, whole app MB)
         self.samples: list[tuple[float, float]] = []
+        #: (time, server MB)
+        self.server_samples: list[tuple[float, float]] = []
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            rss = status_mb(self.pid, "VmRSS")
-            if rss is not None:
-                self.samples.append((time.time(), rss))
+            server, total = app_mb(self.pid)
+            if server is not None:
+                now = time.time()
+                self.samples.append((now, total))
+                self.server_samples.append((now, server))
             self._stop_event.wait(RSS_PERIOD_S)
 
     def stop(self) -> None:
         self._stop_event.set()
         self.join()
 
-    def peak(self, start: float = 0.0, end: float = math.inf) -> float:
-        """The highest sample taken between two wall-clock times (MB)."""
-        inside = [rss for t, rss in self.samples if start <= t <= end]
+    def peak(
+        self, start: float = 0.0, end: float = math.inf, *, server: bool = False
+    ) -> float:
+        """The highest sample taken between two wall-clock times (MB): of the
+        whole app, or with ``server`` of the server process alone."""
+        samples = self.server_samples if server else self.samples
+        inside = [mb for t, mb in samples if start <= t <= end]
         return max(inside, default=float("nan"))
 
     def last(self) -> float:
