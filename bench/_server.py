@@ -212,8 +212,9 @@ def private_mb(pid: int) -> float | None:
     return total / 1024
 
 
-def app_mb(pid: int) -> tuple[float | None, float]:
-    """The server's resident memory, and the whole app's (MB).
+def app_mb(pid: int) -> tuple[float | None, float, int]:
+    """The server's resident memory and the whole app's (MB), and how many job
+    processes the server has now.
 
     The whole app is the server's ``VmRSS`` plus what each of its job processes
     holds alone (:func:`private_mb`): each page counted once, as the box's memory
@@ -221,9 +222,9 @@ def app_mb(pid: int) -> tuple[float | None, float]:
     """
     server = status_mb(pid, "VmRSS")
     if server is None:
-        return None, float("nan")
-    jobs = [private_mb(child) for child in descendants(pid)]
-    return server, server + sum(mb for mb in jobs if mb is not None)
+        return None, float("nan"), 0
+    jobs = [mb for mb in map(private_mb, descendants(pid)) if mb is not None]
+    return server, server + sum(jobs), len(jobs)
 
 
 class RssSampler(threading.Thread):
@@ -237,11 +238,14 @@ class RssSampler(threading.Thread):
         self.samples: list[tuple[float, float]] = []
         #: (time, server MB)
         self.server_samples: list[tuple[float, float]] = []
+        #: The most job processes seen at once.
+        self.most_jobs = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            server, total = app_mb(self.pid)
+            server, total, jobs = app_mb(self.pid)
+            self.most_jobs = max(self.most_jobs, jobs)
             if server is not None:
                 now = time.time()
                 self.samples.append((now, total))

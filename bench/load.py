@@ -624,6 +624,7 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "vm_hwm_mb": hwm,
             "budget_mb": BUDGET_MB,
             "samples": len(sampler.samples),
+            "most_job_processes": sampler.most_jobs,
         },
         "js_errors": sum(log.js_errors for log in logs),
         "trace": {
@@ -728,7 +729,8 @@ def print_classroom(result: dict[str, Any]) -> None:
         f"\nMemory: idle {mem['idle_mb']:.0f} MB; peak, polled every "
         f"{RSS_PERIOD_S} s, {mem['peak_polled_mb']:.0f} MB with the job processes, "
         f"{mem['server_peak_polled_mb']:.0f} MB the server alone (its VmHWM "
-        f"{_fmt(mem['vm_hwm_mb'], 'MB', 0)}); budget {BUDGET_MB} MB."
+        f"{_fmt(mem['vm_hwm_mb'], 'MB', 0)}); budget {BUDGET_MB} MB; at most "
+        f"{mem['most_job_processes']} job processes at once."
     )
     if result["js_errors"]:
         print(f"JavaScript errors in the pages (information): {result['js_errors']}")
