@@ -163,10 +163,33 @@ def _forget_the_servers_signals() -> None:
         pass
 
 
+def _close_the_servers_files(keep: int) -> None:
+    """Close every descriptor the child inherited but 0-2 and ``keep``.
+
+    The server's sockets and its event loop's epoll instance must not live on in
+    the child: a connection the server closes would stay open (and registered
+    in the server's epoll, which the child shares) until the child ends, and the
+    event loop would spin on it. The computation opens what it needs itself.
+    """
+    try:
+        found = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc: close by range instead
+        os.closerange(3, keep)
+        os.closerange(keep + 1, 4096)
+        return
+    for fd in found:
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:  # the listing's own descriptor, closed already
+                pass
+
+
 def _child_main(job: Job, pipe: Any) -> None:
     """What the forked child runs: the job's computation, reported on ``pipe``."""
     _die_with_parent()
     _forget_the_servers_signals()
+    _close_the_servers_files(keep=pipe.fileno())
     job._pipe = pipe
     try:
         result = job._compute(job)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -349,3 +350,23 @@ def test_a_child_does_not_wait_on_a_lock_another_thread_held_at_the_fork() -> No
     finally:
         for lock in held:
             lock.release()
+
+
+@needs_fork
+def test_a_child_does_not_keep_the_servers_connections_open(tmp_path: Path) -> None:
+    """A connection the server closes is closed, even while a job process runs."""
+    scheduler = Scheduler(heavy_workers=1, processes=True)
+    server_end, browser_end = socket.socketpair()
+    go = tmp_path / "go"
+    job = scheduler.submit("fit", lambda job: _wait_for_file(go), heavy=True)
+    try:
+        _until(lambda: job.running)
+        time.sleep(0.5)  # the child is forked by now, holding what it inherited
+        server_end.close()
+        browser_end.settimeout(WAIT)
+        assert browser_end.recv(1) == b""  # the end of the connection, at once
+        assert not job.done()
+    finally:
+        go.touch()
+        browser_end.close()
+    job.result(WAIT)
