@@ -125,6 +125,10 @@ def give_back_memory() -> None:
 CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
 
 
+#: How much lower a job process's CPU priority is than the server's.
+CHILD_NICENESS = 5
+
+
 class ChildProcessDied(RuntimeError):
     """The process computing a job ended without a result (killed, or crashed)."""
 
@@ -190,6 +194,9 @@ def _child_main(job: Job, pipe: Any) -> None:
     _die_with_parent()
     _forget_the_servers_signals()
     _close_the_servers_files(keep=pipe.fileno())
+    # The server's event loop and page scripts go first when the cores are
+    # busy: a visitor's click waits for nobody's training.
+    os.nice(CHILD_NICENESS)
     job._pipe = pipe
     try:
         result = job._compute(job)

@@ -262,3 +262,29 @@ def test_finished_work_reruns_the_page_once_not_forever() -> None:
     assert at.session_state["runs"] == 2  # the run, and one rerun to show it
     at.run()  # any later run (a click) may rerun once again, no more
     assert at.session_state["runs"] == 4
+
+
+def test_the_knn_draw_reads_with_never_queues_behind_trainings(
+    quiet_bar: list[tuple[float, str]],
+) -> None:
+    """Its fit only copies the digits: light work, while every heavy worker is
+    busy (in this process: the test holds the trainings with an event)."""
+    release = threading.Event()
+    busy = [
+        ui._scheduler.submit(
+            ("test", "busy", i),
+            lambda job: release.wait(60),
+            heavy=True,
+            isolate=False,
+        )
+        for i in range(ui._scheduler.heavy_workers)
+    ]
+    key = ("model", "sample", "knn", None)
+    ui._scheduler.forget(lambda found: found == key)
+    try:
+        assert ui.get_model("knn", source="sample", wait=30) is not None
+        assert not ui.job(*key).heavy and not any(job.done() for job in busy)
+    finally:
+        release.set()
+    for job in busy:
+        job.result(timeout=60)

@@ -117,19 +117,23 @@ def get_model(
     def train(job: jobs.Job) -> Any:
         return models.train_model(name, X, y, target_digit=target_digit, progress=job)
 
+    spec = models.MODELS[name]
+    # A KNN's fit only keeps a float copy of the digits (knn_shifted shifts them
+    # first): made in this process, since sending the copy back from a child
+    # would cost more than making it; and plain knn's is quick, light work that
+    # never queues behind a training (Draw reads with it while its model trains).
+    copy_only = not spec.persisted and not spec.augment
     verb = "Loading" if stored else "Training"
     return _memoised(
         key,
         train,
         title=f"{verb} {models.describe(name, target_digit=target_digit)}",
-        heavy=not stored,
+        heavy=not stored and not copy_only,
         memory=models.fit_memory(name, len(y)),
         priority=priority,
         wait=wait,
         show_errors=True,
-        # A KNN's fit only copies the digits: sending the copy back from a
-        # child process would cost more than making it here.
-        isolate=models.MODELS[name].persisted,
+        isolate=spec.persisted,
     )
 
 
