@@ -9,7 +9,9 @@ memory is a few tens of MB whatever the training set's size. Distances between
 whole-number pixels come out exact in float64, as scikit-learn's own brute-force
 search computes them (it upcasts to float64 too), so the neighbours, the votes
 and the predictions are those of ``KNeighborsClassifier()`` (checked in
-``tests/test_neighbours.py``).
+``tests/test_neighbours.py``). :class:`PixelKNeighborsClassifier` is
+scikit-learn's ``KNeighborsClassifier`` with this search: the registry's KNN
+models keep the dataset's uint8 digits instead of a float copy.
 
 Example
 -------
@@ -22,11 +24,18 @@ Example
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+from sklearn.neighbors import KNeighborsClassifier
 
-__all__ = ["PixelNeighbours", "majority_vote", "pixel_mode"]
+__all__ = [
+    "PixelKNeighborsClassifier",
+    "PixelNeighbours",
+    "majority_vote",
+    "pixel_mode",
+]
 
 Progress = Callable[[float, str], None]
 #: ``stream(m)``: the next ``m`` rows of offsets (see :class:`PixelNeighbours`).
@@ -127,6 +136,53 @@ class PixelNeighbours:
                 progress(done / len(self), f"{done:,} of {len(self):,} training digits")
         squared = best_d + np.einsum("ij,ij->i", Q, Q)[:, None]
         return np.sqrt(np.maximum(squared, 0.0)), best_i
+
+
+class PixelKNeighborsClassifier(KNeighborsClassifier):
+    """scikit-learn's ``KNeighborsClassifier``, searching uint8 digits kept as they are.
+
+    Fitted on uint8 pixels, scikit-learn's own keeps them by reference but
+    converts all of them to float64 for every prediction (376 MB for full
+    MNIST), so the registry used to fit it on a float32 copy (188 MB, for as
+    long as the model lives). This one finds the neighbours with
+    :class:`PixelNeighbours` (exact Euclidean distances, a block of rows at a
+    time) and leaves the rest (the weights, the vote, the probabilities) to
+    scikit-learn's code: its neighbours and predictions are scikit-learn's
+    (``tests/test_neighbours.py``). Any metric but the Euclidean one, or
+    ``kneighbors()`` of the training digits themselves, is scikit-learn's own.
+    """
+
+    def fit(self, X: Any, y: Any) -> PixelKNeighborsClassifier:
+        super().fit(X, y)
+        self._pixel_index = PixelNeighbours(self._fit_X) if self._euclidean() else None
+        return self
+
+    def _euclidean(self) -> bool:
+        return self.effective_metric_ == "euclidean" and not self.metric_params
+
+    def kneighbors(
+        self,
+        X: Any = None,
+        n_neighbors: int | None = None,
+        return_distance: bool = True,
+    ) -> Any:
+        index = getattr(self, "_pixel_index", None)
+        if X is None or index is None:
+            return super().kneighbors(X, n_neighbors, return_distance)
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        distances, indices = index.kneighbors(X, k=k)
+        return (distances, indices) if return_distance else indices
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The index refers to the training digits, which are pickled already.
+        state = super().__getstate__()
+        state.pop("_pixel_index", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if hasattr(self, "_fit_X") and self._euclidean():
+            self._pixel_index = PixelNeighbours(self._fit_X)
 
 
 def majority_vote(labels: np.ndarray) -> np.ndarray:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
 from mnist_dash import data
-from mnist_dash.neighbours import PixelNeighbours, majority_vote, pixel_mode
+from mnist_dash.neighbours import (
+    PixelKNeighborsClassifier,
+    PixelNeighbours,
+    majority_vote,
+    pixel_mode,
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +79,27 @@ def test_bad_queries_are_refused(sample: data.MnistData) -> None:
         neighbours.kneighbors(np.zeros((1, 5)))
     with pytest.raises(ValueError, match="k must be"):
         neighbours.kneighbors(sample.X_test[:1], k=11)
+
+
+@pytest.mark.parametrize("weights", ["distance", "uniform"])
+def test_the_pixel_knn_classifier_is_sklearns(
+    sample: data.MnistData, weights: str
+) -> None:
+    """The registry's KNN: scikit-learn's votes over the same neighbours, with
+    the training digits kept as the dataset's uint8 array (no float copy)."""
+    X, y, queries = sample.X_train, sample.y_train, sample.X_test[:300]
+    ours = PixelKNeighborsClassifier(n_neighbors=4, weights=weights).fit(X, y)
+    theirs = KNeighborsClassifier(n_neighbors=4, weights=weights)
+    theirs.fit(X.astype(np.float64), y)
+    assert np.shares_memory(ours._fit_X, X) and ours._fit_X.dtype == np.uint8
+    np.testing.assert_array_equal(ours.predict(queries), theirs.predict(queries))
+    np.testing.assert_allclose(
+        ours.predict_proba(queries), theirs.predict_proba(queries), atol=1e-12
+    )
+    distances, indices = ours.kneighbors(queries[:5])
+    expected_d, expected_i = theirs.kneighbors(queries[:5].astype(np.float64))
+    np.testing.assert_array_equal(indices, expected_i)
+    np.testing.assert_allclose(distances, expected_d)
+    # Unpickled (a job process sends a model back this way), it searches alike.
+    again = pickle.loads(pickle.dumps(ours))
+    np.testing.assert_array_equal(again.predict(queries), theirs.predict(queries))

@@ -72,7 +72,7 @@ if not ui.fits_in_memory("knn_shifted", rows):
     needed = models.fit_memory("knn_shifted", rows)
     st.info(
         f"Not offered on this data: KNN keeps every training digit in memory, and "
-        f"{5 * rows:,} shifted digits need about {needed / 2**30:.1f} GB, more than "
+        f"{5 * rows:,} shifted digits need about {needed / 2**20:,.0f} MB, more than "
         "this server's budget for a model. The command line has no such limit: "
         "`python -m mnist_dash train --data openml --model knn_shifted`.",
         icon="💾",
