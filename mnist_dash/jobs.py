@@ -41,6 +41,7 @@ True
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import multiprocessing
@@ -194,6 +195,10 @@ def _child_main(job: Job, pipe: Any) -> None:
     _die_with_parent()
     _forget_the_servers_signals()
     _close_the_servers_files(keep=pipe.fileno())
+    # The server's objects, inherited, stay out of this process's garbage
+    # collections: a collection writes to every object it visits, which would
+    # copy the server's pages into this process (copy on write).
+    gc.freeze()
     # The server's event loop and page scripts go first when the cores are
     # busy: a visitor's click waits for nobody's training.
     os.nice(CHILD_NICENESS)
