@@ -20,7 +20,6 @@ import hashlib
 import math
 import os
 import struct
-import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from mnist_dash import store
+from mnist_dash import forksafe, store
 
 __all__ = [
     "MnistData",
@@ -424,17 +423,7 @@ def seed_openml_cache(folder: str | os.PathLike[str]) -> MnistData:
     return _split_openml(X, y)
 
 
-_socket_timeout_lock = threading.Lock()
-
-
-def _fresh_lock() -> None:
-    global _socket_timeout_lock
-    _socket_timeout_lock = threading.Lock()
-
-
-# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
-# whose other threads may hold these locks: it starts with its own.
-os.register_at_fork(after_in_child=_fresh_lock)
+_socket_timeout_lock = forksafe.Lock()
 
 
 def _fetch_openml(name: str, *, timeout: float, **kwargs: Any) -> Any:

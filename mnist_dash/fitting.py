@@ -16,7 +16,6 @@ Three ways to fit, one per kind of model (see ``ModelSpec.fit_style``):
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +27,8 @@ from sklearn.base import clone
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+
+from mnist_dash import forksafe
 
 __all__ = [
     "FitStyle",
@@ -75,17 +76,7 @@ class _ThreadRoutedStream:
         return getattr(self.wrapped, name)
 
 
-_routing_guard = threading.Lock()
-
-
-def _fresh_lock() -> None:
-    global _routing_guard
-    _routing_guard = threading.Lock()
-
-
-# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
-# whose other threads may hold these locks: it starts with its own.
-os.register_at_fork(after_in_child=_fresh_lock)
+_routing_guard = forksafe.Lock()
 
 
 @contextmanager

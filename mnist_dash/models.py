@@ -25,8 +25,6 @@ True
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +38,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from mnist_dash import store
+from mnist_dash import forksafe, store
 from mnist_dash.data import shifted_copies
 from mnist_dash.fitting import FitStyle, Progress, fit_with_progress
 from mnist_dash.neighbours import PixelKNeighborsClassifier
@@ -427,17 +425,7 @@ def fit_memory(name: str, n_rows: int) -> int:
 
 
 _digests: dict[tuple[int, int], tuple[Any, Any, str]] = {}
-_digests_guard = threading.Lock()
-
-
-def _fresh_lock() -> None:
-    global _digests_guard
-    _digests_guard = threading.Lock()
-
-
-# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
-# whose other threads may hold these locks: it starts with its own.
-os.register_at_fork(after_in_child=_fresh_lock)
+_digests_guard = forksafe.Lock()
 
 
 def data_digest(X: np.ndarray, y: np.ndarray) -> str:

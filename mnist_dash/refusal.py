@@ -55,8 +55,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import threading
 from typing import Any
 
 import numpy as np
@@ -64,7 +62,7 @@ from PIL import Image, ImageDraw
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 
-from mnist_dash import store
+from mnist_dash import forksafe, store
 from mnist_dash.preprocess import BOX, PEN_WIDTH, WORK_SCALE, canvas_to_mnist
 
 __all__ = ["REFUSAL_BYTES", "DigitRefusal", "as_drawn", "non_digit_glyphs"]
@@ -80,17 +78,7 @@ REFUSAL_BYTES = 100 * 2**20
 _GLYPH_SIDE = BOX * WORK_SCALE + int(PEN_WIDTH) + 4
 
 _memo: dict[str, dict[str, np.ndarray]] = {}
-_memo_guard = threading.Lock()
-
-
-def _fresh_lock() -> None:
-    global _memo_guard
-    _memo_guard = threading.Lock()
-
-
-# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
-# whose other threads may hold these locks: it starts with its own.
-os.register_at_fork(after_in_child=_fresh_lock)
+_memo_guard = forksafe.Lock()
 
 
 def _cached(key: str, compute: Any) -> dict[str, np.ndarray]:

@@ -38,7 +38,6 @@ import pickle
 import secrets
 import stat
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +46,8 @@ from typing import IO, Any, Literal, TypeVar
 from zipfile import BadZipFile
 
 import numpy as np
+
+from mnist_dash import forksafe
 
 try:
     import fcntl
@@ -89,8 +90,8 @@ LOCK_TIMEOUT = 600.0
 _LOCK_POLL_SECONDS = 0.1
 _MEMORY_NOTE = "models and results are kept only while this process runs"
 
-_thread_locks: dict[str, threading.Lock] = {}
-_thread_locks_guard = threading.Lock()
+_thread_locks: dict[str, forksafe.Lock] = {}
+_thread_locks_guard = forksafe.Lock()
 
 
 class LockTimeout(RuntimeError):
@@ -132,18 +133,7 @@ class _Folder:
 
 
 _folders: dict[Path, _Folder] = {}
-_folders_guard = threading.Lock()
-
-
-def _fresh_locks() -> None:
-    global _thread_locks, _thread_locks_guard, _folders_guard
-    _thread_locks, _thread_locks_guard = {}, threading.Lock()
-    _folders_guard = threading.Lock()
-
-
-# A job's child process (mnist_dash.jobs.run_in_child) is forked from a server
-# whose other threads may hold these locks: it starts with its own.
-os.register_at_fork(after_in_child=_fresh_locks)
+_folders_guard = forksafe.Lock()
 
 
 def _configured_path() -> Path:
@@ -440,7 +430,9 @@ def locked(key: str, *, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """
     deadline = time.monotonic() + timeout
     with _thread_locks_guard:
-        lock = _thread_locks.setdefault(key, threading.Lock())
+        lock = _thread_locks.get(key)
+        if lock is None:
+            lock = _thread_locks[key] = forksafe.Lock()
     if not lock.acquire(timeout=max(timeout, 0.0)):
         raise LockTimeout(
             f"{key} is busy: another session of this app has been working on it "
