@@ -54,6 +54,8 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from mnist_dash import forksafe
+
 __all__ = [
     "BACKGROUND",
     "CAN_FORK",
@@ -66,16 +68,7 @@ __all__ = [
     "trace",
 ]
 
-_trace_guard = threading.Lock()
-
-
-def _fresh_trace_guard() -> None:
-    global _trace_guard
-    _trace_guard = threading.Lock()
-
-
-# A child forked while another thread held the lock would wait on it forever.
-os.register_at_fork(after_in_child=_fresh_trace_guard)
+_trace_guard = forksafe.Lock()
 
 
 def trace(event: str, **fields: Any) -> None:
@@ -135,7 +128,9 @@ class ChildProcessDied(RuntimeError):
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to stop this process when its parent ends (best effort)."""
+    """Ask Linux to stop this process when the thread that forked it ends (best
+    effort): that thread waits for the child's result, so it ends last, or
+    with the server."""
     import ctypes
 
     try:
@@ -396,9 +391,9 @@ class Job:
                 self._scheduler._release(self)
 
     def _compute_then_give_back(self) -> Any:
+        if self.isolate:  # its working copies die with its process
+            return run_in_child(self)
         try:
-            if self.isolate and CAN_FORK:
-                return run_in_child(self)
             return self._compute(self)
         finally:
             if self.heavy:
