@@ -8,13 +8,44 @@ functions on these predictions and scores.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import cross_val_predict
 
 N_SAMPLES = 2000
+
+
+def assert_plotly_keeps_layout(fig: go.Figure) -> None:
+    """Validating ``fig``'s layout, as plotly does by default, changes nothing.
+
+    :func:`mnist_dash.charts._style.figure` skips plotly's validation for speed:
+    this is the check it skips. A misspelt or invalid property raises
+    (``ValueError``); a value plotly would rewrite fails the comparison.
+    """
+    ours = json.loads(pio.to_json(fig, validate=False))["layout"]
+    validated = json.loads(pio.to_json(go.Figure(fig.to_dict()), validate=False))
+    assert validated["layout"] == ours
+
+
+@pytest.fixture(autouse=True)
+def layouts_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every figure a chart test builds passes :func:`assert_plotly_keeps_layout`."""
+    from mnist_dash.charts import _style
+
+    made = _style.figure
+
+    def checked(data, layout_spec):
+        fig = made(data, layout_spec)
+        assert_plotly_keeps_layout(fig)
+        return fig
+
+    monkeypatch.setattr(_style, "figure", checked)
 
 
 @pytest.fixture(scope="session")

@@ -346,3 +346,21 @@ def test_chance_line_is_grey_and_dashed(figures):
     ):
         assert chance.line.color == charts.NEUTRAL, chance.name
         assert chance.line.dash == "dash", chance.name
+
+
+def test_a_layout_plotly_would_change_fails_the_layout_check() -> None:
+    """The figures skip plotly's validation of their layout (for speed); the
+    check every chart test runs instead catches what validation would have."""
+    from charts.conftest import assert_plotly_keeps_layout
+
+    misspelt = go.Figure(layout={"xaxis": {"tpye": "category"}}, _validate=False)
+    with pytest.raises(ValueError, match="tpye"):
+        assert_plotly_keeps_layout(misspelt)
+    shorthand = go.Figure(layout={"legend": {"title": "Models"}}, _validate=False)
+    with pytest.raises(AssertionError):
+        assert_plotly_keeps_layout(shorthand)
+    assert_plotly_keeps_layout(
+        charts.probability_figure(
+            charts.compute_probabilities(np.full(10, 0.1), kind="probability")
+        )
+    )
