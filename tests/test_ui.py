@@ -288,3 +288,40 @@ def test_the_knn_draw_reads_with_never_queues_behind_trainings(
         release.set()
     for job in busy:
         job.result(timeout=60)
+
+
+def test_shared_results_are_computed_once_and_the_oldest_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(work, "_shared", type(work._shared)())
+    monkeypatch.setattr(work, "SHARED_ITEMS", 2)
+    calls: list[str] = []
+
+    def compute(name: str) -> Callable[[], list[str]]:
+        def run() -> list[str]:
+            calls.append(name)
+            return [name]
+
+        return run
+
+    first = ui.shared(("test", "a"), compute("a"))
+    assert ui.shared(("test", "a"), compute("a")) is first  # the same object
+    ui.shared(("test", "b"), compute("b"))
+    ui.shared(("test", "a"), compute("a"))  # a is now the most recently used
+    ui.shared(("test", "c"), compute("c"))  # so b goes
+    assert ui.shared(("test", "a"), compute("a")) is first
+    ui.shared(("test", "b"), compute("b"))
+    assert calls == ["a", "b", "c", "b"]
+
+
+def test_a_failed_shared_computation_keeps_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(work, "_shared", type(work._shared)())
+
+    def fail() -> None:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="no"):
+        ui.shared(("test", "fails"), fail)
+    assert ui.shared(("test", "fails"), lambda: 1) == 1

@@ -1,5 +1,7 @@
 """Binary classifier: "is it a d?", accuracy, confusion matrix, precision, recall."""
 
+from functools import partial
+
 import streamlit as st
 
 from mnist_dash import book, charts, evaluation, models, ui
@@ -26,16 +28,31 @@ with digit_col:
         "binary_digit", help="Shared with the Draw, Precision/recall and ROC pages."
     )
 
+source = ui.data_source()
 sgd = ui.get_cross_val("sgd", target_digit=digit)
 fast = ui.get_cross_val("sgd_averaged", target_digit=digit)
-dummy_folds = evaluation.dummy_accuracy(dataset.y_train, target_digit=digit)
-accuracy = charts.compute_accuracy_bars(
-    {
-        f"Dummy (never {digit})": dummy_folds,
-        SGD.label: sgd.fold_accuracy,
-        FAST.label: fast.fold_accuracy,
-    },
-    models={f"Dummy (never {digit})": "dummy", SGD.label: "sgd", FAST.label: FAST.name},
+# What follows from the cross-validations, the same for every visitor on this
+# data and digit: computed once (ui.shared), not on each visitor's rerun.
+dummy_folds = ui.shared(
+    ("dummy_accuracy", source, digit),
+    lambda: evaluation.dummy_accuracy(dataset.y_train, target_digit=digit),
+)
+accuracy_figure = ui.shared(
+    ("binary_accuracy", source, digit),
+    lambda: charts.accuracy_bars_figure(
+        charts.compute_accuracy_bars(
+            {
+                f"Dummy (never {digit})": dummy_folds,
+                SGD.label: sgd.fold_accuracy,
+                FAST.label: fast.fold_accuracy,
+            },
+            models={
+                f"Dummy (never {digit})": "dummy",
+                SGD.label: "sgd",
+                FAST.label: FAST.name,
+            },
+        )
+    ),
 )
 
 st.header("Accuracy misleads on skewed classes")
@@ -61,21 +78,29 @@ with numbers_col:
         "instead, with a confusion matrix."
     )
 with bars_col:
-    st.plotly_chart(charts.accuracy_bars_figure(accuracy), key="binary_accuracy")
+    st.plotly_chart(accuracy_figure, key="binary_accuracy")
 
 st.header("Confusion matrix")
-confusion = charts.compute_confusion(sgd.y_true, sgd.y_pred, labels=[False, True])
-report = charts.compute_class_report(sgd.y_true, sgd.y_pred, labels=[True]).rows()[0]
+
+
+def _confusion() -> tuple:
+    """The SGD's out-of-fold confusion matrix, its figure and its report."""
+    confusion = charts.compute_confusion(sgd.y_true, sgd.y_pred, labels=[False, True])
+    figure = charts.confusion_figure(
+        confusion,
+        title=f"{SGD.label}, out of fold (cross_val_predict, cv=3)",
+        class_names=[f"not {digit}", str(digit)],
+    )
+    report = charts.compute_class_report(sgd.y_true, sgd.y_pred, labels=[True])
+    return confusion, figure, report.rows()[0]
+
+
+confusion, confusion_figure, report = ui.shared(
+    ("binary_confusion", source, digit), _confusion
+)
 matrix_col, rates_col = st.columns([1, 1])
 with matrix_col:
-    st.plotly_chart(
-        charts.confusion_figure(
-            confusion,
-            title=f"{SGD.label}, out of fold (cross_val_predict, cv=3)",
-            class_names=[f"not {digit}", str(digit)],
-        ),
-        key="binary_confusion",
-    )
+    st.plotly_chart(confusion_figure, key="binary_confusion")
 with rates_col:
     st.markdown(
         f"Each row is an actual class, each column a predicted one. **TN**: not "
@@ -103,12 +128,19 @@ if digit == 5:
     (tn, fp), (fn, tp) = confusion.counts.tolist()
     ui.book_table(
         [
-            ("cross_val_score, SGD", F["binary_fold_accuracy"], sgd.fold_accuracy,
-             "{:.5g}"),
-            ("cross_val_score, dummy", F["dummy_fold_accuracy"], dummy_folds,
-             "{:.5g}"),
-            ("Confusion matrix [[TN, FP], [FN, TP]]", F["binary_confusion"],
-             ((tn, fp), (fn, tp)), "{:,}"),
+            (
+                "cross_val_score, SGD",
+                F["binary_fold_accuracy"],
+                sgd.fold_accuracy,
+                "{:.5g}",
+            ),
+            ("cross_val_score, dummy", F["dummy_fold_accuracy"], dummy_folds, "{:.5g}"),
+            (
+                "Confusion matrix [[TN, FP], [FN, TP]]",
+                F["binary_confusion"],
+                ((tn, fp), (fn, tp)),
+                "{:,}",
+            ),
             ("Precision", F["precision"], report["precision"], "{:.4f}"),
             ("Recall", F["recall"], report["recall"], "{:.4f}"),
             ("F1", F["f1"], report["f1"], "{:.4f}"),
@@ -120,8 +152,9 @@ else:
     st.caption("The book's figures are for the 5-detector: pick 5 to compare.")
 
 st.subheader(f"A faster variant, beside the book's: {FAST.label}")
-fast_report = charts.compute_class_report(
-    fast.y_true, fast.y_pred, labels=[True]
+fast_report = ui.shared(
+    ("binary_fast_report", source, digit),
+    lambda: charts.compute_class_report(fast.y_true, fast.y_pred, labels=[True]),
 ).rows()[0]
 speedup = sgd.seconds / fast.seconds if fast.seconds > 0 else float("nan")
 st.markdown(
@@ -133,13 +166,26 @@ st.markdown(
     "The pages show the book's model; this one is only for comparison."
 )
 
+
+def _answer(model: object) -> tuple[bool, str]:
+    """A detector's answer about the first digit, and its score or probability."""
+    one = example[None, :]
+    answer = bool(model.predict(one)[0])
+    if hasattr(model[-1], "decision_function"):
+        return answer, f"decision score {float(model.decision_function(one)[0]):,.2f}"
+    return answer, f"probability {float(model.predict_proba(one)[0, 1]):.2f}"
+
+
 st.header("The book's first digit")
 example = dataset.X_train[0]
 label = int(dataset.y_train[0])
 picture_col, answers_col = st.columns([1, 3], vertical_alignment="center")
 with picture_col:
     st.plotly_chart(
-        charts.digit_figure(example, title=f"X_train[0], a {label}"),
+        ui.shared(
+            ("binary_example", source),
+            lambda: charts.digit_figure(example, title=f"X_train[0], a {label}"),
+        ),
         key="binary_example",
         width="content",
     )
@@ -151,14 +197,11 @@ with answers_col:
         f"digits says about this data's first digit, a {label}."
     )
     names = ("sgd", "sgd_averaged", "random_forest")
-    source = ui.data_source()
     # On full MNIST the three fits take a while: started by a click, unless
     # they are stored already or were asked for on this server before.
     quick = len(dataset.y_train) <= 10_000 or all(
         ui.job("model", source, name, digit) is not None
-        or models.is_stored(
-            name, dataset.X_train, dataset.y_train, target_digit=digit
-        )
+        or models.is_stored(name, dataset.X_train, dataset.y_train, target_digit=digit)
         for name in names
     )
     asked = quick or st.button(
@@ -180,14 +223,12 @@ with answers_col:
         if model is None:
             column.metric(spec.label, "…", help="Shown when trained.")
             continue
-        one = example[None, :]
-        answer = bool(model.predict(one)[0])
-        if hasattr(model[-1], "decision_function"):
-            value = f"decision score {float(model.decision_function(one)[0]):,.2f}"
-        else:
-            value = f"probability {float(model.predict_proba(one)[0, 1]):.2f}"
+        answer, value = ui.shared(
+            ("binary_answer", source, digit, name), partial(_answer, model)
+        )
         column.metric(
-            f"{spec.label}: is it a {digit}?", "Yes" if answer else "No",
+            f"{spec.label}: is it a {digit}?",
+            "Yes" if answer else "No",
             help=spec.call,
         )
         column.caption(value)

@@ -380,23 +380,35 @@ else:
         "sure readings (a drawing unlike any digit, or two digits close) reads "
         "fewer and errs less."
     )
+    # The same for every visitor of this model and data: built once.
     st.plotly_chart(
-        charts.risk_coverage_figure(
-            {
-                "Not-a-digit check and hesitation": charts.compute_risk_coverage(
-                    check.correct, check.confidence, threshold=1.0
-                ),
-                "Hesitation alone": charts.compute_risk_coverage(
-                    check.correct, check.margin_confidence, threshold=1.0
-                ),
-            }
+        ui.shared(
+            ("draw_risk_coverage", source, name),
+            lambda: charts.risk_coverage_figure(
+                {
+                    "Not-a-digit check and hesitation": charts.compute_risk_coverage(
+                        check.correct, check.confidence, threshold=1.0
+                    ),
+                    "Hesitation alone": charts.compute_risk_coverage(
+                        check.correct, check.margin_confidence, threshold=1.0
+                    ),
+                }
+            ),
         ),
         key="draw_risk_coverage",
     )
 if explain.explanation_kind(reader) == "linear":
+
+    def _templates() -> object:
+        return charts.templates_figure(explain.explain_linear(reader, np.zeros(784)))
+
+    # A visitor's taught copy has templates of its own.
+    shared_reader = reader is not st.session_state["draw_personal"]
     with st.expander("What this linear model learnt: one weight template per digit"):
         st.plotly_chart(
-            charts.templates_figure(explain.explain_linear(reader, np.zeros(784))),
+            ui.shared(("draw_templates", source, name), _templates)
+            if shared_reader and reader is not fast
+            else _templates(),
             key="draw_templates",
         )
 

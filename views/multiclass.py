@@ -74,9 +74,23 @@ else:
     ]
     ui.show_pending(pending)
 
-accuracy = charts.compute_accuracy_bars(
-    {raw_spec.label: raw.fold_accuracy, scaled_spec.label: scaled.fold_accuracy},
-    models={raw_spec.label: raw_spec.name, scaled_spec.label: scaled_spec.name},
+source = ui.data_source()
+# What follows from the cross-validations is the same for every visitor on this
+# data: computed once (ui.shared), not on each visitor's rerun.
+accuracy_figure = ui.shared(
+    ("multiclass_accuracy", source, raw_spec.name, scaled_spec.name),
+    lambda: charts.accuracy_bars_figure(
+        charts.compute_accuracy_bars(
+            {
+                raw_spec.label: raw.fold_accuracy,
+                scaled_spec.label: scaled.fold_accuracy,
+            },
+            models={
+                raw_spec.label: raw_spec.name,
+                scaled_spec.label: scaled_spec.name,
+            },
+        )
+    ),
 )
 gain = (scaled.accuracy - raw.accuracy) * 100
 numbers_col, bars_col = st.columns([1, 2])
@@ -107,7 +121,7 @@ with numbers_col:
         "every pixel has a mean of 0 and a variance of 1."
     )
 with bars_col:
-    st.plotly_chart(charts.accuracy_bars_figure(accuracy), key="multiclass_accuracy")
+    st.plotly_chart(accuracy_figure, key="multiclass_accuracy")
 
 if ready:
     F = book.FIGURES
@@ -138,41 +152,61 @@ view = st.radio(
     "Show", list(VIEWS), key="multiclass_view", horizontal=True, help=VIEW_HELP
 )
 normalize, errors_only = VIEWS[view]
-confusion = charts.compute_confusion(
-    scaled.y_true,
-    scaled.y_pred,
-    labels=list(range(10)),
-    normalize=normalize,
-    errors_only=errors_only,
+confusion_figure = ui.shared(
+    ("multiclass_confusion", source, scaled_spec.name, view),
+    lambda: charts.confusion_figure(
+        charts.compute_confusion(
+            scaled.y_true,
+            scaled.y_pred,
+            labels=list(range(10)),
+            normalize=normalize,
+            errors_only=errors_only,
+        )
+    ),
+)
+default_cell = ui.shared(
+    ("multiclass_default_cell", source, scaled_spec.name),
+    lambda: errors.default_cell(scaled.y_true, scaled.y_pred),
 )
 if "multiclass_cell" not in st.session_state:
-    st.session_state["multiclass_cell"] = errors.default_cell(
-        scaled.y_true, scaled.y_pred
-    )
+    st.session_state["multiclass_cell"] = default_cell
 actual, predicted = st.session_state["multiclass_cell"]
 if errors_only and actual == predicted:
     # The matrix hides the diagonal now: show an error cell instead.
-    actual, predicted = errors.default_cell(scaled.y_true, scaled.y_pred)
+    actual, predicted = default_cell
     st.session_state["multiclass_cell"] = (actual, predicted)
 
 matrix_col, gallery_col = st.columns([1, 1])
 with matrix_col:
     st.plotly_chart(
-        charts.confusion_figure(confusion),
+        confusion_figure,
         on_select=_remember_cell,
         selection_mode="points",
         key="multiclass_confusion",
     )
-cell = errors.cell_digits(
-    dataset.X_train,
-    scaled.y_true,
-    scaled.y_pred,
-    actual=actual,
-    predicted=predicted,
-    limit=GALLERY_SIZE,
-)
-summary = errors.summarize_cell(
-    scaled.y_true, scaled.y_pred, actual=actual, predicted=predicted
+
+
+def _cell() -> tuple:
+    """The digits of the cell chosen, their gallery and the cell's summary."""
+    cell = errors.cell_digits(
+        dataset.X_train,
+        scaled.y_true,
+        scaled.y_pred,
+        actual=actual,
+        predicted=predicted,
+        limit=GALLERY_SIZE,
+    )
+    gallery = (
+        charts.digit_grid_figure(cell.images, columns=10) if cell.total else None
+    )
+    summary = errors.summarize_cell(
+        scaled.y_true, scaled.y_pred, actual=actual, predicted=predicted
+    )
+    return cell, gallery, summary
+
+
+cell, gallery, summary = ui.shared(
+    ("multiclass_cell", source, scaled_spec.name, actual, predicted), _cell
 )
 with gallery_col:
     verb = "read as" if cell.is_error else "rightly read as"
@@ -187,10 +221,7 @@ with gallery_col:
             f"{cell.total:,} of the {summary.actual_total:,} training {actual}s "
             f"({summary.share:.1%}); {shown}."
         )
-        st.plotly_chart(
-            charts.digit_grid_figure(cell.images, columns=10),
-            key="multiclass_gallery",
-        )
+        st.plotly_chart(gallery, key="multiclass_gallery")
     else:
         st.info(f"No {actual} was predicted as a {predicted}.")
     if {actual, predicted} == {3, 5}:
@@ -224,10 +255,13 @@ with gallery_col:
         )
 
 st.header("Per-class precision, recall and F1")
-report = pd.DataFrame(
-    charts.compute_class_report(
-        scaled.y_true, scaled.y_pred, labels=list(range(10))
-    ).rows()
+report = ui.shared(
+    ("multiclass_report", source, scaled_spec.name),
+    lambda: pd.DataFrame(
+        charts.compute_class_report(
+            scaled.y_true, scaled.y_pred, labels=list(range(10))
+        ).rows()
+    ),
 )
 st.dataframe(
     report.style.format({"precision": "{:.1%}", "recall": "{:.1%}", "f1": "{:.1%}"}),

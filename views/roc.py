@@ -55,13 +55,21 @@ except ValueError:  # a detector that never reaches 90 % keeps SGD's own thresho
     start = 0.0
 threshold = ui.detector_threshold(digit, default=start)
 
-scores = {SGD.label: sgd.scores}
-if forest is not None:
-    scores[FOREST.label] = forest.scores
-registry = {SGD.label: SGD.name, FOREST.label: FOREST.name}
-roc = charts.compute_roc(
-    sgd.y_true, scores, models={name: registry[name] for name in scores}
-)
+
+
+def _roc() -> charts.RocData:
+    """The curves of the models cross-validated so far (the forest may be late)."""
+    scores = {SGD.label: sgd.scores}
+    if forest is not None:
+        scores[FOREST.label] = forest.scores
+    registry = {SGD.label: SGD.name, FOREST.label: FOREST.name}
+    return charts.compute_roc(
+        sgd.y_true, scores, models={name: registry[name] for name in scores}
+    )
+
+
+# The same for every visitor on this data and digit: computed once.
+roc = ui.shared(("roc", ui.data_source(), digit, forest is not None), _roc)
 at = charts.metrics_at_threshold(roc.curve(SGD.label), threshold)
 with prevalence_col:
     prevalence = ui.prevalence_picker("roc_prevalence", share=curves.ranking.base_rate)

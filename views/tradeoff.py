@@ -42,6 +42,16 @@ def _start(curves: charts.ThresholdCurves) -> float:
         return 0.0
 
 
+def _book_start(raw: charts.ThresholdCurves, digit: int) -> tuple[float, object]:
+    """The book's start for ``digit`` and the metrics there, once per server."""
+
+    def compute() -> tuple[float, object]:
+        start = _start(raw)
+        return start, charts.metrics_at_threshold(raw, start)
+
+    return ui.shared(("tradeoff_start", ui.data_source(), digit), compute)
+
+
 def _curves(digit: int) -> charts.ThresholdCurves | None:
     """The detector's curves at the prevalence chosen (the data's by default).
 
@@ -133,7 +143,8 @@ if SLIDER not in st.session_state:
     # The slider's first drawing on this visit, or a new digit: from the shared
     # threshold (a link, or another page) or the book's 90 %-precision start.
     # Afterwards only callbacks move it, so quick key presses are never undone.
-    shared = ui.detector_threshold(digit, default=_start(raw), share=False)
+    start, _ = _book_start(raw, digit)
+    shared = ui.detector_threshold(digit, default=start, share=False)
     st.session_state[SLIDER] = min(max(shared, lowest), highest)
     ui.set_detector_threshold(st.session_state[SLIDER], target_digit=digit)
 
@@ -284,8 +295,7 @@ with text_col:
         "lower it: one more negative above the threshold costs more precision "
         "when few digits are left there."
     )
-    start = _start(raw)
-    at_start = charts.metrics_at_threshold(raw, start)
+    start, at_start = _book_start(raw, digit)
     st.markdown(
         f"The book aims at 90 % precision: here that is a threshold of "
         f"**{start:,.0f}**, with a recall of **{at_start.recall:.1%}**. It warns: "

@@ -65,6 +65,7 @@ from mnist_dash.ui.work import (
     job,
     progress_bar,
     result_if_ready,
+    shared,
     show_pending,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "get_test_accuracy",
     "is_ready",
     "result_if_ready",
+    "shared",
     "model_ready",
     "job",
     "show_pending",

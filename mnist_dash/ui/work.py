@@ -14,7 +14,8 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
@@ -23,6 +24,7 @@ import streamlit as st
 import threadpoolctl
 
 from mnist_dash import (
+    forksafe,
     jobs,
     store,
 )
@@ -170,6 +172,37 @@ def _pause(job: jobs.Job) -> None:
     """Wait up to 0.1 s for ``job`` to finish."""
     with contextlib.suppress(FutureTimeout):
         job.future.exception(timeout=0.1)
+
+
+#: How many results :func:`shared` keeps (the most recently used).
+SHARED_ITEMS = 256
+_shared: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+_shared_lock = forksafe.Lock()
+
+
+def shared(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per server for ``key``; then the same object for all.
+
+    For what a page derives, quickly but on every run, from results that are
+    themselves computed once (a cross-validation's confusion matrix, report and
+    figures): thirty visitors on the same digit need it once, not on each of
+    their reruns. ``key`` names everything the result depends on, starting with
+    the page or function; the result must not be changed by its users (figures
+    are only read by ``st.plotly_chart``). The :data:`SHARED_ITEMS` most
+    recently used are kept. Two sessions asking at once may both compute it
+    (it is quick); the first result stays.
+    """
+    with _shared_lock:
+        if key in _shared:
+            _shared.move_to_end(key)
+            return _shared[key]
+    value = compute()
+    with _shared_lock:
+        value = _shared.setdefault(key, value)
+        _shared.move_to_end(key)
+        while len(_shared) > SHARED_ITEMS:
+            _shared.popitem(last=False)
+    return value
 
 
 def job(kind: str, *args: Any) -> jobs.Job | None:
