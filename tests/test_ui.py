@@ -325,3 +325,25 @@ def test_a_failed_shared_computation_keeps_nothing(
     with pytest.raises(ValueError, match="no"):
         ui.shared(("test", "fails"), fail)
     assert ui.shared(("test", "fails"), lambda: 1) == 1
+
+
+def test_what_the_server_loads_is_left_out_of_garbage_collections() -> None:
+    """Streamlit collects garbage after every page run: the modules loaded with
+    mnist_dash.ui (Streamlit, scikit-learn, plotly) must not be scanned again."""
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, mnist_dash.ui; "
+        "print(gc.get_freeze_count(), len(gc.get_objects()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    frozen, scanned = map(int, out.stdout.split())
+    assert frozen > 100_000
+    assert scanned < frozen / 20

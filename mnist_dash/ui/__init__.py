@@ -61,6 +61,7 @@ from mnist_dash.ui.threshold import (
 from mnist_dash.ui.work import _memoised as _memoised
 from mnist_dash.ui.work import _scheduler as _scheduler
 from mnist_dash.ui.work import (
+    freeze_what_is_loaded,
     is_ready,
     job,
     progress_bar,
@@ -106,3 +107,8 @@ __all__ = [
     "prevalence_picker",
     "drawn_digit",
 ]
+
+# Imported on the server's first page run, after Streamlit, scikit-learn and
+# plotly: what they loaded stays for good, and is left out of the full garbage
+# collection Streamlit runs after every page run.
+freeze_what_is_loaded()
