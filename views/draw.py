@@ -402,13 +402,13 @@ if explain.explanation_kind(reader) == "linear":
     def _templates() -> object:
         return charts.templates_figure(explain.explain_linear(reader, np.zeros(784)))
 
-    # A visitor's taught copy has templates of its own.
-    shared_reader = reader is not st.session_state["draw_personal"]
+    # The chosen model's are everyone's; a visitor's taught copy has its own.
+    taught = reader is st.session_state["draw_personal"]
     with st.expander("What this linear model learnt: one weight template per digit"):
         st.plotly_chart(
-            ui.shared(("draw_templates", source, name), _templates)
-            if shared_reader and reader is not fast
-            else _templates(),
+            _templates()
+            if taught
+            else ui.shared(("draw_templates", source, name), _templates),
             key="draw_templates",
         )
 

@@ -6,8 +6,6 @@ from mnist_dash import book, charts, models, ui
 
 ui.init_session()
 
-#: The threshold a digit starts at when none was chosen for it: 90 % precision.
-START_PRECISION = 0.90
 SGD = models.MODELS["sgd"]
 FOREST = models.MODELS["random_forest"]
 
@@ -49,12 +47,8 @@ with zoom_col:
 sgd = ui.get_cross_val("sgd", target_digit=digit)
 forest = ui.get_cross_val("random_forest", target_digit=digit, wait=5.0)
 curves = ui.get_threshold_curves("sgd", target_digit=digit)
-try:
-    start = charts.threshold_for_precision(curves, START_PRECISION)
-except ValueError:  # a detector that never reaches 90 % keeps SGD's own threshold
-    start = 0.0
+start, _ = ui.get_book_start(digit)
 threshold = ui.detector_threshold(digit, default=start)
-
 
 
 def _roc() -> charts.RocData:

@@ -9,8 +9,6 @@ from mnist_dash import book, charts, export, models, tasks, ui
 
 ui.init_session()
 
-#: The threshold a new digit starts at: the book's "90 % precision".
-START_PRECISION = 0.90
 SLIDER = "tradeoff_threshold"
 #: The example costs: a digit wrongly called positive costs a second look (1);
 #: a positive missed costs five times that.
@@ -32,24 +30,6 @@ def _change(value: float, at_zero: float) -> str | None:
     """The change from SGD's own threshold, in points; None when there is none."""
     points = f"{(value - at_zero) * 100:+.1f}"
     return None if points in ("+0.0", "-0.0") else f"{points} pts vs threshold 0"
-
-
-def _start(curves: charts.ThresholdCurves) -> float:
-    """The book's starting point: the lowest threshold with 90 % precision."""
-    try:
-        return charts.threshold_for_precision(curves, START_PRECISION)
-    except ValueError:  # a detector that never reaches 90 % keeps SGD's own
-        return 0.0
-
-
-def _book_start(raw: charts.ThresholdCurves, digit: int) -> tuple[float, object]:
-    """The book's start for ``digit`` and the metrics there, once per server."""
-
-    def compute() -> tuple[float, object]:
-        start = _start(raw)
-        return start, charts.metrics_at_threshold(raw, start)
-
-    return ui.shared(("tradeoff_start", ui.data_source(), digit), compute)
 
 
 def _curves(digit: int) -> charts.ThresholdCurves | None:
@@ -76,7 +56,7 @@ def _share_slider() -> None:
 def _new_digit() -> None:
     """A new digit starts again at its own 90 %-precision threshold."""
     st.session_state.pop(SLIDER, None)
-    st.session_state["tradeoff_precision"] = START_PRECISION * 100
+    st.session_state["tradeoff_precision"] = ui.START_PRECISION * 100
 
 
 def _move_slider(find: str) -> None:
@@ -143,7 +123,7 @@ if SLIDER not in st.session_state:
     # The slider's first drawing on this visit, or a new digit: from the shared
     # threshold (a link, or another page) or the book's 90 %-precision start.
     # Afterwards only callbacks move it, so quick key presses are never undone.
-    start, _ = _book_start(raw, digit)
+    start, _ = ui.get_book_start(digit)
     shared = ui.detector_threshold(digit, default=start, share=False)
     st.session_state[SLIDER] = min(max(shared, lowest), highest)
     ui.set_detector_threshold(st.session_state[SLIDER], target_digit=digit)
@@ -169,7 +149,7 @@ precision_col, go_col, recall_col, recall_go_col, prevalence_col = st.columns(
     [1.2, 1.1, 1.2, 1.1, 2.6], vertical_alignment="bottom"
 )
 with precision_col:
-    st.session_state.setdefault("tradeoff_precision", START_PRECISION * 100)
+    st.session_state.setdefault("tradeoff_precision", ui.START_PRECISION * 100)
     st.number_input(
         "Precision wanted (%)",
         min_value=1.0,
@@ -295,7 +275,7 @@ with text_col:
         "lower it: one more negative above the threshold costs more precision "
         "when few digits are left there."
     )
-    start, at_start = _book_start(raw, digit)
+    start, at_start = ui.get_book_start(digit)
     st.markdown(
         f"The book aims at 90 % precision: here that is a threshold of "
         f"**{start:,.0f}**, with a recall of **{at_start.recall:.1%}**. It warns: "

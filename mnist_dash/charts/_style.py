@@ -305,10 +305,9 @@ def _merge(into: dict[str, Any], update: Mapping[str, Any]) -> None:
     """Merge ``update`` into ``into`` as plotly's ``update`` does: dictionaries
     merge key by key, anything else replaces."""
     for key, value in update.items():
-        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        elif isinstance(value, Mapping):
-            into[key] = {}
-            _merge(into[key], value)
-        else:
+        if not isinstance(value, Mapping):
             into[key] = value
+            continue
+        if not isinstance(into.get(key), dict):
+            into[key] = {}
+        _merge(into[key], value)

@@ -20,7 +20,9 @@ Every public name is here too (``ui.get_model``, ``ui.shared_digit``, ...).
 from __future__ import annotations
 
 from mnist_dash.ui.loaders import (
+    START_PRECISION,
     fits_in_memory,
+    get_book_start,
     get_cross_val,
     get_data,
     get_model,
@@ -86,6 +88,8 @@ __all__ = [
     "get_refusal",
     "get_reading_check",
     "get_cross_val",
+    "get_book_start",
+    "START_PRECISION",
     "get_test_accuracy",
     "is_ready",
     "result_if_ready",

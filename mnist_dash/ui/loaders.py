@@ -23,7 +23,7 @@ from mnist_dash import (
 )
 from mnist_dash import data as data_module
 from mnist_dash.ui.session import DEFAULTS, SOURCE_LABELS, data_source, init_session
-from mnist_dash.ui.work import Wait, _memoised, _scheduler, is_ready
+from mnist_dash.ui.work import Wait, _memoised, _scheduler, is_ready, shared
 
 
 def offered_models(source: str | None = None) -> tuple[list[str], list[str]]:
@@ -118,17 +118,17 @@ def get_model(
         return models.train_model(name, X, y, target_digit=target_digit, progress=job)
 
     spec = models.MODELS[name]
-    # A KNN's fit only keeps a float copy of the digits (knn_shifted shifts them
-    # first): made in this process, since sending the copy back from a child
-    # would cost more than making it; and plain knn's is quick, light work that
-    # never queues behind a training (Draw reads with it while its model trains).
-    copy_only = not spec.persisted and not spec.augment
+    # A KNN's fit only keeps the digits (knn_shifted shifts them first): done in
+    # this process, since sending them back from a child would cost more than
+    # the fit; and plain knn's is quick, light work that never queues behind a
+    # training (Draw reads with it while its model trains).
+    keeps_digits_only = not spec.persisted and not spec.augment
     verb = "Loading" if stored else "Training"
     return _memoised(
         key,
         train,
         title=f"{verb} {models.describe(name, target_digit=target_digit)}",
-        heavy=not stored and not copy_only,
+        heavy=not stored and not keeps_digits_only,
         memory=models.fit_memory(name, len(y)),
         priority=priority,
         wait=wait,
@@ -306,6 +306,34 @@ def get_threshold_curves(
     )
     assert curves is not None
     return curves
+
+
+#: Where a digit's threshold starts when none was chosen: the book's "90 %
+#: precision".
+START_PRECISION = 0.90
+
+
+def get_book_start(
+    target_digit: int, *, source: str | None = None
+) -> tuple[float, charts.BinaryMetrics]:
+    """The book's starting threshold for the SGD "is it a ``target_digit``?"
+    detector, and its metrics there; once per server.
+
+    The lowest threshold with :data:`START_PRECISION`, as the book's
+    ``thresholds[(precisions >= 0.90).argmax()]``; SGD's own threshold, 0, for a
+    detector that never reaches it.
+    """
+    source = source or data_source()
+    curves = get_threshold_curves("sgd", target_digit=target_digit, source=source)
+
+    def compute() -> tuple[float, charts.BinaryMetrics]:
+        try:
+            start = charts.threshold_for_precision(curves, START_PRECISION)
+        except ValueError:
+            start = 0.0
+        return start, charts.metrics_at_threshold(curves, start)
+
+    return shared(("book_start", source, target_digit), compute)
 
 
 def run(
