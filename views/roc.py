@@ -47,7 +47,7 @@ with zoom_col:
 sgd = ui.get_cross_val("sgd", target_digit=digit)
 forest = ui.get_cross_val("random_forest", target_digit=digit, wait=5.0)
 curves = ui.get_threshold_curves("sgd", target_digit=digit)
-start, _ = ui.get_book_start(digit)
+start, _ = ui.book_start(curves, target_digit=digit)
 threshold = ui.detector_threshold(digit, default=start)
 
 

@@ -123,7 +123,7 @@ if SLIDER not in st.session_state:
     # The slider's first drawing on this visit, or a new digit: from the shared
     # threshold (a link, or another page) or the book's 90 %-precision start.
     # Afterwards only callbacks move it, so quick key presses are never undone.
-    start, _ = ui.get_book_start(digit)
+    start, _ = ui.book_start(raw, target_digit=digit)
     shared = ui.detector_threshold(digit, default=start, share=False)
     st.session_state[SLIDER] = min(max(shared, lowest), highest)
     ui.set_detector_threshold(st.session_state[SLIDER], target_digit=digit)
@@ -275,7 +275,7 @@ with text_col:
         "lower it: one more negative above the threshold costs more precision "
         "when few digits are left there."
     )
-    start, at_start = ui.get_book_start(digit)
+    start, at_start = ui.book_start(raw, target_digit=digit)
     st.markdown(
         f"The book aims at 90 % precision: here that is a threshold of "
         f"**{start:,.0f}**, with a recall of **{at_start.recall:.1%}**. It warns: "

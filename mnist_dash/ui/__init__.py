@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from mnist_dash.ui.loaders import (
     START_PRECISION,
+    book_start,
     fits_in_memory,
-    get_book_start,
     get_cross_val,
     get_data,
     get_model,
@@ -88,7 +88,7 @@ __all__ = [
     "get_refusal",
     "get_reading_check",
     "get_cross_val",
-    "get_book_start",
+    "book_start",
     "START_PRECISION",
     "get_test_accuracy",
     "is_ready",

@@ -313,18 +313,20 @@ def get_threshold_curves(
 START_PRECISION = 0.90
 
 
-def get_book_start(
-    target_digit: int, *, source: str | None = None
+def book_start(
+    curves: charts.ThresholdCurves, *, target_digit: int, source: str | None = None
 ) -> tuple[float, charts.BinaryMetrics]:
     """The book's starting threshold for the SGD "is it a ``target_digit``?"
     detector, and its metrics there; once per server.
 
-    The lowest threshold with :data:`START_PRECISION`, as the book's
-    ``thresholds[(precisions >= 0.90).argmax()]``; SGD's own threshold, 0, for a
-    detector that never reaches it.
+    ``curves`` are that detector's (:func:`get_threshold_curves`, which the page
+    calls already: calling it here again would add its progress bar's place to
+    the page, and move what follows on the first run). The lowest threshold with
+    :data:`START_PRECISION`, as the book's ``thresholds[(precisions >=
+    0.90).argmax()]``; SGD's own threshold, 0, for a detector that never
+    reaches it.
     """
     source = source or data_source()
-    curves = get_threshold_curves("sgd", target_digit=target_digit, source=source)
 
     def compute() -> tuple[float, charts.BinaryMetrics]:
         try:
