@@ -166,9 +166,7 @@ def series_colours(models: Sequence[str | None]) -> list[str]:
     spare = iter(
         [MODEL_COLOURS[m] for m in _SPARE_ORDER if MODEL_COLOURS[m] not in taken]
     )
-    return [
-        model_colour(m) if m is not None else next(spare, NEUTRAL) for m in models
-    ]
+    return [model_colour(m) if m is not None else next(spare, NEUTRAL) for m in models]
 
 
 def _luminance(colour: str) -> float:
@@ -209,21 +207,26 @@ def scale_colour(scale: list[list[Any]], fraction: float) -> str:
 
 
 def operating_point(
-    x: Sequence[float], y: Sequence[float], *, name: str
-) -> go.Scatter:
-    """The point of a curve at the current threshold: the accent, on every chart."""
-    return go.Scatter(
-        x=list(x),
-        y=list(y),
-        mode="markers",
-        marker={"size": 12, "color": ACCENT},
-        name=name,
-        showlegend=False,
-    )
+    x: Sequence[float], y: Sequence[float], *, name: str, **more: Any
+) -> dict[str, Any]:
+    """The point of a curve at the current threshold: the accent, on every chart.
+
+    A trace in plotly's own form (see :func:`layout`); ``more`` adds properties.
+    """
+    return {
+        "type": "scatter",
+        "x": list(x),
+        "y": list(y),
+        "mode": "markers",
+        "marker": {"size": 12, "color": ACCENT},
+        "name": name,
+        "showlegend": False,
+        **more,
+    }
 
 
 def layout(
-    fig: go.Figure,
+    fig: go.Figure | Sequence[Mapping[str, Any]],
     *,
     title: str | None,
     height: int,
@@ -231,6 +234,11 @@ def layout(
     **more: Any,
 ) -> go.Figure:
     """``fig`` with the common layout, then ``more`` of its own, as a new figure.
+
+    ``fig`` is a figure, or its traces in plotly's own form: dictionaries such
+    as ``{"type": "scatter", "x": ..., "line": {"color": ...}}``, which are not
+    validated either (constructing ``go.Scatter`` validates every property:
+    most of the time a curve chart took, on every run of a page).
 
     Transparent backgrounds, ``height`` in pixels (the width follows the page),
     and the title, if any, left-aligned just above the plot area with room above
@@ -241,7 +249,10 @@ def layout(
     The layout is written out in plotly's own form and not validated again (see
     :func:`figure`): validating it cost 6 ms of the 7 a small figure takes.
     """
-    spec = fig.layout.to_plotly_json()
+    if isinstance(fig, go.Figure):
+        spec, data = fig.layout.to_plotly_json(), fig.data
+    else:
+        spec, data = {}, list(fig)
     _merge(
         spec,
         {
@@ -278,17 +289,17 @@ def layout(
         for part in reversed(path[1:]):
             value = {part: value}
         _merge(spec, {path[0]: value})
-    return figure(fig.data, spec)
+    return figure(data, spec)
 
 
 def figure(data: Any, layout_spec: dict[str, Any]) -> go.Figure:
     """A figure of ``data`` (traces) with the layout ``layout_spec`` taken as it is.
 
-    Plotly validates every layout property it is given, which is most of the
-    time a chart takes (a Draw page's stroke builds three). The chart tests
-    check that validating each chart's layout changes nothing
-    (``tests/charts/conftest.py``): a misspelt property, or a value plotly
-    would rewrite, fails them.
+    Plotly validates every property it is given, which is most of the time a
+    chart takes (a Draw page's stroke builds three, a move of Precision/recall's
+    slider five). The chart tests check that validating each chart (its traces
+    and its layout) changes nothing (``tests/charts/conftest.py``): a misspelt
+    property, or a value plotly would rewrite, fails them.
     """
     for name, settings in list(layout_spec.items()):
         # An axis title given as text is plotly's shorthand for {"text": ...}.

@@ -180,7 +180,8 @@ def calibration_figure(data: CalibrationData) -> go.Figure:
         vertical_spacing=0.06,
     )
     fig.add_trace(
-        go.Scatter(
+        dict(
+            type="scatter",
             x=[0, 1],
             y=[0, 1],
             mode="lines",
@@ -193,7 +194,8 @@ def calibration_figure(data: CalibrationData) -> go.Figure:
     )
     for curve, colour, dash in zip(data.curves, colours, _dashes(models), strict=True):
         fig.add_trace(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=curve.prob_pred,
                 y=curve.prob_true,
                 mode="lines+markers",
@@ -208,7 +210,8 @@ def calibration_figure(data: CalibrationData) -> go.Figure:
         )
     for curve, colour, dash in zip(data.curves, colours, _dashes(models), strict=True):
         fig.add_trace(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=curve.prob_pred,
                 y=curve.counts,
                 mode="lines+markers",

@@ -242,9 +242,7 @@ def confusion_figure(
     for i in range(k):
         for j in range(k):
             if not np.isnan(values[i, j]):
-                ink[i, j] = text_colour_on(
-                    scale_colour(SEQUENTIAL, values[i, j] / top)
-                )
+                ink[i, j] = text_colour_on(scale_colour(SEQUENTIAL, values[i, j] / top))
             words = _cell_text(data, values, i, j)
             text[i, j] = (
                 f'<span style="color:{ink[i, j]}">{words}</span>' if words else ""
@@ -258,7 +256,8 @@ def confusion_figure(
         ]
         for i, j in zip(rows, cols, strict=True)
     ]
-    heatmap = go.Heatmap(
+    heatmap = dict(
+        type="heatmap",
         z=values,
         x=np.arange(k),
         y=np.arange(k),
@@ -272,7 +271,8 @@ def confusion_figure(
         hoverinfo="skip",
         name="matrix",
     )
-    cells = go.Scatter(
+    cells = dict(
+        type="scatter",
         x=cols,
         y=rows,
         mode="markers",
@@ -295,7 +295,7 @@ def confusion_figure(
         showlegend=False,
         name="cells",
     )
-    fig = go.Figure([heatmap, cells])
+    traces = [heatmap, cells]
     # Fixed ranges: the markers would otherwise pad the autorange.
     axis = {
         "tickmode": "array",
@@ -309,7 +309,7 @@ def confusion_figure(
     # matrix kept up under its title when the column is narrower than tall.
     square = {} if data.is_binary else {"scaleanchor": "x", "constraintoward": "top"}
     return layout(
-        fig,
+        traces,
         title=title if title is not None else _confusion_title(data),
         height=340 if data.is_binary else 520,
         xaxis={**axis, "title": "Predicted", "range": [-0.5, k - 0.5]},
@@ -351,4 +351,3 @@ def cell_from_selection(
             if len(custom) >= 2:
                 return int(custom[0]), int(custom[1])
     return None
-

@@ -172,32 +172,35 @@ def cost_figure(
     """
     keep = decimation_index(curve.costs, max_points=max_points)
     colour = model_colour(curve.model)
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=curve.thresholds[keep],
-                y=curve.costs[keep],
-                mode="lines",
-                name="Expected cost",
-                line={"color": colour},
-                hovertemplate="Threshold %{x:,.4g}<br>Cost %{y:.4f}<extra></extra>",
-            ),
-            go.Scatter(
-                x=[curve.best_threshold],
-                y=[curve.best_cost],
-                mode="markers",
-                name="Lowest cost",
-                marker={"symbol": "star", "size": 16, "color": colour},
-                hovertemplate="Lowest cost %{y:.4f}<br>at threshold %{x:,.6g}"
-                "<extra></extra>",
-            ),
-            operating_point(
-                [threshold], [curve.cost_at(threshold)], name="At threshold"
-            ).update(hovertemplate="Cost %{y:.4f} at the threshold<extra></extra>"),
-        ]
-    )
+    traces = [
+        dict(
+            type="scatter",
+            x=curve.thresholds[keep],
+            y=curve.costs[keep],
+            mode="lines",
+            name="Expected cost",
+            line={"color": colour},
+            hovertemplate="Threshold %{x:,.4g}<br>Cost %{y:.4f}<extra></extra>",
+        ),
+        dict(
+            type="scatter",
+            x=[curve.best_threshold],
+            y=[curve.best_cost],
+            mode="markers",
+            name="Lowest cost",
+            marker={"symbol": "star", "size": 16, "color": colour},
+            hovertemplate="Lowest cost %{y:.4f}<br>at threshold %{x:,.6g}"
+            "<extra></extra>",
+        ),
+        operating_point(
+            [threshold],
+            [curve.cost_at(threshold)],
+            name="At threshold",
+            hovertemplate="Cost %{y:.4f} at the threshold<extra></extra>",
+        ),
+    ]
     return layout(
-        fig,
+        traces,
         title=(
             f"Expected cost per digit: lowest {curve.best_cost:.4f} at threshold "
             f"{format_number(curve.best_threshold)}"

@@ -109,31 +109,31 @@ def denoising_figure(errors: DenoisingErrors, *, level: float) -> go.Figure:
     ``level`` (the accent), also marked by a vertical dotted line; a grey
     dotted line marks the level the model was trained with.
     """
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=errors.levels,
-                y=errors.cleaned,
-                mode="lines+markers",
-                name="Cleaned",
-                line={"color": model_colour(errors.model)},
-                hovertemplate="Noise %{x}: error %{y:.1f}<extra>cleaned</extra>",
-            ),
-            go.Scatter(
-                x=errors.levels,
-                y=errors.noisy,
-                mode="lines",
-                name="Noisy (not cleaned)",
-                line=CHANCE_LINE,
-                hovertemplate="Noise %{x}: error %{y:.1f}<extra>noisy</extra>",
-            ),
-            operating_point(
-                [level], [errors.cleaned_at(level)], name="At this noise level"
-            ),
-        ]
-    )
+    traces = [
+        dict(
+            type="scatter",
+            x=errors.levels,
+            y=errors.cleaned,
+            mode="lines+markers",
+            name="Cleaned",
+            line={"color": model_colour(errors.model)},
+            hovertemplate="Noise %{x}: error %{y:.1f}<extra>cleaned</extra>",
+        ),
+        dict(
+            type="scatter",
+            x=errors.levels,
+            y=errors.noisy,
+            mode="lines",
+            name="Noisy (not cleaned)",
+            line=CHANCE_LINE,
+            hovertemplate="Noise %{x}: error %{y:.1f}<extra>noisy</extra>",
+        ),
+        operating_point(
+            [level], [errors.cleaned_at(level)], name="At this noise level"
+        ),
+    ]
     return layout(
-        fig,
+        traces,
         title=f"Mean pixel error over {errors.n_digits} test digits",
         height=320,
         shapes=[

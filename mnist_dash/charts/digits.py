@@ -33,12 +33,12 @@ _PICTURE_TOP = 30
 
 
 def _picture_layout(
-    fig: go.Figure, *, title: str | None, height: int, **more: Any
+    traces: list[dict[str, Any]], *, title: str | None, height: int, **more: Any
 ) -> go.Figure:
     """Hidden axes, square pixels; the gaps between tiles (NaN) show the page."""
     hidden = {"visible": False, "showgrid": False, "zeroline": False}
     return layout(
-        fig,
+        traces,
         title=title,
         height=height,
         margin={"l": 0, "r": 0, "b": 0, **({} if title else {"t": _PICTURE_TOP})},
@@ -110,8 +110,9 @@ def digit_grid_figure(
                     "font": {"size": 11},
                 }
             )
-    fig = go.Figure(
-        go.Heatmap(
+    traces = [
+        dict(
+            type="heatmap",
             z=mosaic,
             colorscale=INK,
             zmin=0,
@@ -120,14 +121,14 @@ def digit_grid_figure(
             hoverinfo="skip",
             hoverongaps=False,
         )
-    )
+    ]
     if cell_px is None:
         # The picture keeps square pixels; a height near its aspect avoids blank
         # bands.
         height = int(np.clip(40 + 1.7 * mosaic.shape[0], 150, 800))
     else:
         height = _PICTURE_TOP + round(mosaic.shape[0] * cell_px / 28)
-    return _picture_layout(fig, title=None, height=height, annotations=annotations)
+    return _picture_layout(traces, title=None, height=height, annotations=annotations)
 
 
 def digit_figure(image: ArrayLike, *, title: str | None = None) -> go.Figure:
@@ -148,8 +149,9 @@ def digit_figure(image: ArrayLike, *, title: str | None = None) -> go.Figure:
     digit = _as_images(image)
     if len(digit) != 1:
         raise ValueError(f"expected one image, got {len(digit)}")
-    fig = go.Figure(
-        go.Heatmap(
+    traces = [
+        dict(
+            type="heatmap",
             z=digit[0],
             colorscale=INK,
             zmin=0,
@@ -158,9 +160,9 @@ def digit_figure(image: ArrayLike, *, title: str | None = None) -> go.Figure:
             showscale=False,
             hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>",
         )
-    )
+    ]
     return _picture_layout(
-        fig,
+        traces,
         title=title,
         # 260 pixels of picture under the room its title (or the mode bar) needs.
         height=260 + (TITLE_MARGIN if title else _PICTURE_TOP),
@@ -177,4 +179,3 @@ def digit_figure(image: ArrayLike, *, title: str | None = None) -> go.Figure:
         title_font_size=14,
         width=260,
     )
-

@@ -29,6 +29,7 @@ __all__ = [
     "templates_figure",
 ]
 
+
 @dataclass(frozen=True, eq=False)
 class LinearExplanation:
     """A linear model's reading of one image, pixel by pixel.
@@ -56,6 +57,7 @@ class LinearExplanation:
     toward_digit: np.ndarray
     toward_runner_up: np.ndarray
 
+
 @dataclass(frozen=True, eq=False)
 class Neighbours:
     """The training digits closest to an image, which voted for its label.
@@ -72,6 +74,7 @@ class Neighbours:
     images: np.ndarray
     labels: np.ndarray
     distances: np.ndarray
+
 
 @dataclass(frozen=True, eq=False)
 class Saliency:
@@ -126,7 +129,8 @@ def _panels(
     limit = _limit(*maps)
     for i, values in enumerate(maps):
         fig.add_trace(
-            go.Heatmap(
+            dict(
+                type="heatmap",
                 z=np.asarray(values, dtype=np.float64).reshape(28, 28),
                 colorscale=DIVERGING,
                 zmid=0,
@@ -193,29 +197,29 @@ def saliency_figure(data: Saliency, image: np.ndarray) -> go.Figure:
     the ink (a contour of ``image``).
     """
     limit = _limit(data.drop)
-    fig = go.Figure(
-        [
-            go.Heatmap(
-                z=np.asarray(data.drop).reshape(28, 28),
-                colorscale=DIVERGING,
-                zmid=0,
-                zmin=-limit,
-                zmax=limit,
-                zsmooth=False,
-                colorbar={"thickness": 10, "len": 0.8},
-                hovertemplate="log-probability lost %{z:.2f}<extra></extra>",
-            ),
-            go.Contour(
-                z=np.asarray(image, dtype=np.float64).reshape(28, 28),
-                contours={"start": 128, "end": 128, "coloring": "none"},
-                line={"color": NEUTRAL, "width": 1},
-                showscale=False,
-                hoverinfo="skip",
-            ),
-        ]
-    )
+    traces = [
+        dict(
+            type="heatmap",
+            z=np.asarray(data.drop).reshape(28, 28),
+            colorscale=DIVERGING,
+            zmid=0,
+            zmin=-limit,
+            zmax=limit,
+            zsmooth=False,
+            colorbar={"thickness": 10, "len": 0.8},
+            hovertemplate="log-probability lost %{z:.2f}<extra></extra>",
+        ),
+        dict(
+            type="contour",
+            z=np.asarray(image, dtype=np.float64).reshape(28, 28),
+            contours={"start": 128, "end": 128, "coloring": "none"},
+            line={"color": NEUTRAL, "width": 1},
+            showscale=False,
+            hoverinfo="skip",
+        ),
+    ]
     return layout(
-        fig,
+        traces,
         title=None,
         height=250,
         margin={"t": 10, "l": 0, "r": 0},

@@ -10,7 +10,7 @@ as ``precision_score(y[fold], scores[fold] >= t)`` would.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import plotly.graph_objects as go
@@ -151,12 +151,13 @@ def fold_spread_figure(spread: FoldSpread, *, threshold: float) -> go.Figure:
     the mean over the folds, in the metric's colour. A vertical dotted line marks
     ``threshold``.
     """
-    traces: list[go.Scatter] = []
+    traces: list[dict[str, Any]] = []
     for metric, (name, colour) in FOLD_METRICS.items():
         low, mean, high = spread.band(metric)
         common = {"x": spread.thresholds, "mode": "lines", "legendgroup": metric}
         traces += [
-            go.Scatter(
+            dict(
+                type="scatter",
                 y=low,
                 line={"width": 0, "color": colour},
                 showlegend=False,
@@ -164,7 +165,8 @@ def fold_spread_figure(spread: FoldSpread, *, threshold: float) -> go.Figure:
                 name=f"{name}, lowest fold",
                 **common,
             ),
-            go.Scatter(
+            dict(
+                type="scatter",
                 y=high,
                 line={"width": 0, "color": colour},
                 fill="tonexty",
@@ -174,7 +176,8 @@ def fold_spread_figure(spread: FoldSpread, *, threshold: float) -> go.Figure:
                 name=f"{name}, highest fold",
                 **common,
             ),
-            go.Scatter(
+            dict(
+                type="scatter",
                 y=mean,
                 line={"color": colour, "width": 2},
                 name=name,
@@ -183,7 +186,7 @@ def fold_spread_figure(spread: FoldSpread, *, threshold: float) -> go.Figure:
             ),
         ]
     return layout(
-        go.Figure(traces),
+        traces,
         title=f"{spread.n_folds} folds: their mean, and a band from lowest to highest",
         height=400,
         shapes=[

@@ -15,7 +15,6 @@ from mnist_dash.charts._style import ACCENT, NEUTRAL, layout
 ScoreKind = Literal["probability", "decision"]
 
 
-
 @dataclass(frozen=True, eq=False)
 class ProbabilityBars:
     """A model's output for one image: one value per class.
@@ -101,9 +100,7 @@ def _value_text(data: ProbabilityBars, index: int) -> str:
     return format_number(value) if index == data.predicted else ""
 
 
-def probability_figure(
-    data: ProbabilityBars, *, title: str | None = None
-) -> go.Figure:
+def probability_figure(data: ProbabilityBars, *, title: str | None = None) -> go.Figure:
     """A bar per class, the predicted class in the accent colour, the others muted.
 
     Trace 0 is the bar chart: ``x`` the class labels (as text), ``y`` the values,
@@ -124,8 +121,9 @@ def probability_figure(
     is_probability = data.kind == "probability"
     colours = [NEUTRAL] * len(data.values)
     colours[data.predicted] = ACCENT
-    fig = go.Figure(
-        go.Bar(
+    traces = [
+        dict(
+            type="bar",
             x=[label_text(c) for c in data.classes],
             y=data.values,
             marker={"color": colours},
@@ -134,9 +132,9 @@ def probability_figure(
             cliponaxis=False,
             hovertemplate="Class %{x}: %{y:.4g}<extra></extra>",
         )
-    )
+    ]
     return layout(
-        fig,
+        traces,
         title=title or f"Predicted: {data.predicted_class}",
         height=320,
         xaxis={"title": "Class", "type": "category"},
@@ -156,15 +154,22 @@ def before_after_figure(before: ProbabilityBars, after: ProbabilityBars) -> go.F
     if before.kind != after.kind or len(before.values) != len(after.values):
         raise ValueError("before and after must be the same kind, class for class")
     labels = [label_text(c) for c in after.classes]
-    fig = go.Figure(
-        [
-            go.Bar(x=labels, y=before.values, name="Before", marker_color=NEUTRAL),
-            go.Bar(x=labels, y=after.values, name="After", marker_color=ACCENT),
-        ]
-    )
+    traces = [
+        dict(
+            type="bar",
+            x=labels,
+            y=before.values,
+            name="Before",
+            marker={"color": NEUTRAL},
+        ),
+        dict(
+            type="bar", x=labels, y=after.values, name="After", marker={"color": ACCENT}
+        ),
+    ]
+
     is_probability = after.kind == "probability"
     return layout(
-        fig,
+        traces,
         title=None,
         height=260,
         barmode="group",

@@ -121,16 +121,17 @@ def class_counts_figure(data: ClassCounts) -> go.Figure:
     MNIST's ten classes are nearly equal, so the chart is kept short: it only
     has to show that they are.
     """
-    fig = go.Figure(
-        go.Bar(
+    traces = [
+        dict(
+            type="bar",
             x=[label_text(c) for c in data.classes],
             y=data.counts,
             marker={"color": COUNTS_COLOUR},
             hovertemplate="Class %{x}: %{y:,} samples<extra></extra>",
         )
-    )
+    ]
     return layout(
-        fig,
+        traces,
         title="Samples per class",
         height=220,
         xaxis={"type": "category"},
@@ -199,8 +200,9 @@ def accuracy_bars_figure(data: AccuracyBars) -> go.Figure:
     standard deviations, each bar in its model's colour.
     """
     colours = series_colours(data.models or [None] * len(data.names))
-    fig = go.Figure(
-        go.Bar(
+    traces = [
+        dict(
+            type="bar",
             x=list(data.names),
             y=data.means,
             error_y={"type": "data", "array": data.stds, "visible": True},
@@ -211,9 +213,9 @@ def accuracy_bars_figure(data: AccuracyBars) -> go.Figure:
             textfont={"color": [text_colour_on(c) for c in colours]},
             hovertemplate="%{x}: %{y:.2%}<extra></extra>",
         )
-    )
+    ]
     return layout(
-        fig,
+        traces,
         title="Cross-validated accuracy",
         height=320,
         xaxis={"type": "category"},
@@ -291,8 +293,9 @@ def multilabel_f1_figure(data: MultilabelF1) -> go.Figure:
     colour = series_colours([data.model])[0]
     names = [*data.labels, "macro average", "weighted average"]
     values = [*data.f1.tolist(), data.macro, data.weighted]
-    fig = go.Figure(
-        go.Bar(
+    traces = [
+        dict(
+            type="bar",
             x=names,
             y=values,
             marker={
@@ -304,9 +307,9 @@ def multilabel_f1_figure(data: MultilabelF1) -> go.Figure:
             cliponaxis=False,
             hovertemplate="%{x}: F1 %{y:.4f}<extra></extra>",
         )
-    )
+    ]
     return layout(
-        fig,
+        traces,
         title="F1 of each label, out of fold (cross_val_predict, cv=3)",
         height=320,
         xaxis={"type": "category"},

@@ -96,12 +96,13 @@ def risk_coverage_figure(
     names = list(curves)
     marked = names[0] if marked is None else marked
     colours = series_colours([None] * len(names))
-    fig = go.Figure()
+    traces = []
     for name, colour in zip(names, colours, strict=True):
         data = curves[name]
         keep = decimation_index(data.risk, max_points=2000)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=data.coverage[keep],
                 y=data.risk[keep],
                 mode="lines",
@@ -111,20 +112,13 @@ def risk_coverage_figure(
             )
         )
     point = curves[marked]
-    fig.add_trace(
+    traces.append(
         operating_point(
             [point.operating_coverage], [point.operating_risk], name="in use"
         )
     )
-    fig.add_annotation(
-        x=point.operating_coverage,
-        y=point.operating_risk,
-        text="refusal in use",
-        showarrow=False,
-        yshift=14,
-    )
     return layout(
-        fig,
+        traces,
         title="Refusing the least sure readings: fewer read, fewer wrong",
         height=320,
         xaxis={"title": "Coverage (share read)", "tickformat": ".0%", "range": [0, 1]},
@@ -134,4 +128,13 @@ def risk_coverage_figure(
             "rangemode": "tozero",
         },
         legend={"orientation": "h", "y": -0.3},
+        annotations=[
+            {
+                "x": point.operating_coverage,
+                "y": point.operating_risk,
+                "text": "refusal in use",
+                "showarrow": False,
+                "yshift": 14,
+            }
+        ],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -158,8 +159,9 @@ def roc_figure(
     colours = series_colours([curve.model for curve in data.curves])
     start = smallest_fpr(data)
     diagonal = np.geomspace(start, 1, 60) if log_fpr else np.array([0.0, 1.0])
-    traces: list[go.Scatter] = [
-        go.Scatter(
+    traces: list[dict[str, Any]] = [
+        dict(
+            type="scatter",
             x=diagonal,
             y=diagonal,
             mode="lines",
@@ -171,7 +173,8 @@ def roc_figure(
     for curve, colour in zip(data.curves, colours, strict=True):
         keep = decimation_index(curve.fpr, curve.tpr, max_points=max_points)
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=curve.fpr[keep],
                 y=curve.tpr[keep],
                 mode="lines",
@@ -188,7 +191,6 @@ def roc_figure(
                 [max(at.fpr, start) if log_fpr else at.fpr],
                 [at.tpr],
                 name=f"{curve.name} at threshold {format_number(threshold)}",
-            ).update(
                 showlegend=True,
                 hovertemplate=(
                     f"Threshold {format_number(threshold)}"
@@ -205,7 +207,7 @@ def roc_figure(
     else:
         xaxis = {"title": "False positive rate (fall-out)", "range": [0, 1]}
     return layout(
-        go.Figure(traces),
+        traces,
         title="ROC curve, top-left corner" if log_fpr else "ROC curve",
         height=480,
         xaxis=xaxis,
@@ -223,4 +225,3 @@ def smallest_fpr(data: RocData) -> float:
     0.25
     """
     return 1.0 / max(curve.ranking.n_negative for curve in data.curves)
-

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from mnist_dash.charts.roc import RocCurve
 
 
-
 @dataclass(frozen=True)
 class BinaryMetrics:
     """Counts and rates of a binary classifier at one threshold.
@@ -381,27 +380,30 @@ def threshold_figure(
     keep = decimation_index(precisions, recalls, max_points=max_points)
     x = curves.thresholds[keep]
     at = metrics_at_threshold(curves, threshold)
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=x,
-                y=precisions[keep],
-                name="Precision",
-                line={"color": PRECISION_COLOUR},
-            ),
-            go.Scatter(
-                x=x,
-                y=recalls[keep],
-                name="Recall",
-                line={"color": RECALL_COLOUR, "dash": "dash"},
-            ),
-            operating_point(
-                [threshold, threshold], [at.precision, at.recall], name="At threshold"
-            ).update(hoverinfo="skip"),
-        ]
-    )
+    traces = [
+        dict(
+            type="scatter",
+            x=x,
+            y=precisions[keep],
+            name="Precision",
+            line={"color": PRECISION_COLOUR},
+        ),
+        dict(
+            type="scatter",
+            x=x,
+            y=recalls[keep],
+            name="Recall",
+            line={"color": RECALL_COLOUR, "dash": "dash"},
+        ),
+        operating_point(
+            [threshold, threshold],
+            [at.precision, at.recall],
+            name="At threshold",
+            hoverinfo="skip",
+        ),
+    ]
     return layout(
-        fig,
+        traces,
         title=f"Precision and recall versus threshold ({format_number(threshold)})",
         height=400,
         shapes=[
@@ -447,37 +449,37 @@ def pr_curve_figure(
     """
     keep = decimation_index(curves.precisions, curves.recalls, max_points=max_points)
     at = metrics_at_threshold(curves, threshold)
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=curves.recalls[keep],
-                y=curves.precisions[keep],
-                name="Precision/recall curve",
-                line={"color": PRECISION_COLOUR},
-                hovertemplate="Recall %{x:.3f}<br>Precision %{y:.3f}<extra></extra>",
-            ),
-            operating_point(
-                [at.recall],
-                [at.precision],
-                name=f"Threshold {format_number(threshold)}",
-            ),
-            go.Scatter(
-                x=[0, 1],
-                y=[curves.positive_share] * 2,
-                mode="lines",
-                name="Random classifier",
-                line=CHANCE_LINE,
-                hovertemplate="Chance: precision %{y:.1%}<extra></extra>",
-            ),
-        ]
-    )
+    traces = [
+        dict(
+            type="scatter",
+            x=curves.recalls[keep],
+            y=curves.precisions[keep],
+            name="Precision/recall curve",
+            line={"color": PRECISION_COLOUR},
+            hovertemplate="Recall %{x:.3f}<br>Precision %{y:.3f}<extra></extra>",
+        ),
+        operating_point(
+            [at.recall],
+            [at.precision],
+            name=f"Threshold {format_number(threshold)}",
+        ),
+        dict(
+            type="scatter",
+            x=[0, 1],
+            y=[curves.positive_share] * 2,
+            mode="lines",
+            name="Random classifier",
+            line=CHANCE_LINE,
+            hovertemplate="Chance: precision %{y:.1%}<extra></extra>",
+        ),
+    ]
     where = (
         ""
         if curves.prevalence is None
         else f", where {curves.prevalence:.1%} are positive"
     )
     return layout(
-        fig,
+        traces,
         title=(
             f"Precision {at.precision:.1%}, recall {at.recall:.1%} "
             f"at threshold {format_number(threshold)}{where}"

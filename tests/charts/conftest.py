@@ -21,28 +21,30 @@ from sklearn.model_selection import cross_val_predict
 N_SAMPLES = 2000
 
 
-def assert_plotly_keeps_layout(fig: go.Figure) -> None:
-    """Validating ``fig``'s layout, as plotly does by default, changes nothing.
+def assert_plotly_keeps_figure(fig: go.Figure) -> None:
+    """Validating ``fig`` (its traces and its layout), as plotly does by
+    default, changes nothing.
 
     :func:`mnist_dash.charts._style.figure` skips plotly's validation for speed:
     this is the check it skips. A misspelt or invalid property raises
     (``ValueError``); a value plotly would rewrite fails the comparison.
     """
-    ours = json.loads(pio.to_json(fig, validate=False))["layout"]
+    ours = json.loads(pio.to_json(fig, validate=False))
     validated = json.loads(pio.to_json(go.Figure(fig.to_dict()), validate=False))
-    assert validated["layout"] == ours
+    assert validated["layout"] == ours["layout"]
+    assert validated["data"] == ours["data"]
 
 
 @pytest.fixture(autouse=True)
-def layouts_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every figure a chart test builds passes :func:`assert_plotly_keeps_layout`."""
+def figures_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every figure a chart test builds passes :func:`assert_plotly_keeps_figure`."""
     from mnist_dash.charts import _style
 
     made = _style.figure
 
     def checked(data, layout_spec):
         fig = made(data, layout_spec)
-        assert_plotly_keeps_layout(fig)
+        assert_plotly_keeps_figure(fig)
         return fig
 
     monkeypatch.setattr(_style, "figure", checked)

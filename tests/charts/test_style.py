@@ -348,18 +348,30 @@ def test_chance_line_is_grey_and_dashed(figures):
         assert chance.line.dash == "dash", chance.name
 
 
-def test_a_layout_plotly_would_change_fails_the_layout_check() -> None:
-    """The figures skip plotly's validation of their layout (for speed); the
-    check every chart test runs instead catches what validation would have."""
-    from charts.conftest import assert_plotly_keeps_layout
+def test_a_figure_plotly_would_change_fails_the_figure_check() -> None:
+    """The figures skip plotly's validation of their traces and layout (for
+    speed); the check every chart test runs instead catches what validation
+    would have."""
+    from charts.conftest import assert_plotly_keeps_figure
 
     misspelt = go.Figure(layout={"xaxis": {"tpye": "category"}}, _validate=False)
     with pytest.raises(ValueError, match="tpye"):
-        assert_plotly_keeps_layout(misspelt)
+        assert_plotly_keeps_figure(misspelt)
     shorthand = go.Figure(layout={"legend": {"title": "Models"}}, _validate=False)
     with pytest.raises(AssertionError):
-        assert_plotly_keeps_layout(shorthand)
-    assert_plotly_keeps_layout(
+        assert_plotly_keeps_figure(shorthand)
+    misspelt_trace = go.Figure(
+        [{"type": "scatter", "x": [0, 1], "y": [0, 1], "lien": {"width": 2}}],
+        _validate=False,
+    )
+    with pytest.raises(ValueError, match="lien"):
+        assert_plotly_keeps_figure(misspelt_trace)
+    number_as_name = go.Figure(
+        [{"type": "bar", "x": [0, 1], "y": [1, 2], "name": 5}], _validate=False
+    )
+    with pytest.raises(AssertionError):
+        assert_plotly_keeps_figure(number_as_name)  # plotly writes "5"
+    assert_plotly_keeps_figure(
         charts.probability_figure(
             charts.compute_probabilities(np.full(10, 0.1), kind="probability")
         )
