@@ -201,12 +201,32 @@ def column_blocks(X: np.ndarray, block: int = 64) -> Iterator[np.ndarray]:
         yield X[:, start:stop]
 
 
+def rows_as(
+    X: np.ndarray, rows: np.ndarray, dtype: Any, *, block: int = 4096
+) -> np.ndarray:
+    """``X[rows]`` as ``dtype``, converted ``block`` rows at a time.
+
+    ``np.asarray(X[rows], dtype)`` first copies the rows in ``X``'s own dtype:
+    for a fold of 40,000 uint8 digits, 31 MB beside its 251 MB of float64, at a
+    job's peak. The values are the same.
+
+    >>> rows_as(np.arange(6, dtype=np.uint8).reshape(3, 2), np.array([2, 0]), float)
+    array([[4., 5.],
+           [0., 1.]])
+    """
+    out = np.empty((len(rows), *X.shape[1:]), dtype=dtype)
+    for start in range(0, len(rows), block):
+        out[start : start + block] = X[rows[start : start + block]]
+    return out
+
+
 def transform_in_place(
     steps: list[tuple[str, Any]],
     X: np.ndarray,
     y: np.ndarray | None = None,
     *,
     fit: bool,
+    scratch: bool = False,
 ) -> np.ndarray:
     """``X`` through the transformer ``steps`` (fitting them first if ``fit``).
 
@@ -215,12 +235,13 @@ def transform_in_place(
     pixels instead of two (376 MB instead of 752 MB for 60,000 float64 digits).
     Its ``copy`` is set back afterwards. A scaler is fitted a block of columns
     at a time (:func:`fit_scaler_in_blocks`): the same statistics without its
-    float64 temporaries the size of the data.
+    float64 temporaries the size of the data. With ``scratch`` the caller gives
+    ``X`` up (a working copy made for this): it may be changed in place too.
     """
     features = X
     for _, step in steps:
         copy = step.get_params().get("copy")
-        if copy is not None and features is not X:
+        if copy is not None and (scratch or features is not X):
             step.set_params(copy=False)
         try:
             if fit and isinstance(step, StandardScaler):
@@ -243,13 +264,14 @@ def _fit_once(
     *,
     progress: Progress | None,
     label: str,
+    scratch: bool,
 ) -> None:
     *head, (_, last) = model.steps
     if not isinstance(last, SGDClassifier):
         _report(progress, 0.0, f"Fitting {label}")
         model.fit(X, y)
         return
-    features = transform_in_place(head, X, y, fit=True)
+    features = transform_in_place(head, X, y, fit=True, scratch=scratch)
     with sgd_epochs_reported(
         last, n_classes=len(np.unique(y)), progress=progress, label=label
     ):
@@ -265,20 +287,22 @@ def fit_with_progress(
     epochs: int = 10,
     progress: Progress | None = None,
     label: str = "model",
+    scratch: bool = False,
 ) -> Pipeline:
     """Fit ``model`` on ``(X, y)``, calling ``progress(fraction, message)`` as it goes.
 
     See the module docstring for the three ``fit_style``\\ s. For ``"epochs"``
     and ``"trees"`` the steps before the last are fitted once and their output
-    reused for every epoch or batch of trees.
+    reused for every epoch or batch of trees. ``scratch``: ``X`` is a working
+    copy the steps may change (see :func:`transform_in_place`).
     """
     if fit_style == "once":
-        _fit_once(model, X, y, progress=progress, label=label)
+        _fit_once(model, X, y, progress=progress, label=label, scratch=scratch)
         _report(progress, 1.0, f"{label} trained")
         return model
     *head, (_, last) = model.steps
     _report(progress, 0.0, f"Preparing the digits for {label}")
-    features = transform_in_place(head, X, y, fit=True)
+    features = transform_in_place(head, X, y, fit=True, scratch=scratch)
     if fit_style == "epochs":
         classes = np.unique(y)
         for epoch in range(epochs):

@@ -395,8 +395,12 @@ def fit_spec(
     random_state: int = 42,
     progress: Progress | None = None,
     label: str | None = None,
+    scratch: bool = False,
 ) -> Pipeline:
-    """Build the registry model ``spec`` and fit it, augmenting the data if it asks."""
+    """Build the registry model ``spec`` and fit it, augmenting the data if it asks.
+
+    ``scratch``: ``X`` is a working copy the fit may change in place.
+    """
     if spec.augment:
         _report(progress, 0.0, "Adding one-pixel shifts of every digit")
         X, y = shifted_copies(X, y)
@@ -408,6 +412,7 @@ def fit_spec(
         epochs=spec.epochs,
         progress=progress,
         label=label or spec.label,
+        scratch=scratch,
     )
 
 

@@ -117,6 +117,42 @@ def test_book_scaled_cross_validation_is_the_books(sample: data.MnistData) -> No
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "dtype"),
+    [("sgd", np.float64), ("sgd_scaled", np.float64), ("random_forest", np.float32)],
+)
+def test_a_float_fold_is_made_without_a_uint8_copy_beside_it(
+    name: str, dtype: type
+) -> None:
+    """The fold's float copy is converted a block of rows at a time: its peak is
+    the float copy and a block, not the float copy and the fold's uint8 copy
+    (tracemalloc counts numpy's buffers)."""
+    import tracemalloc
+
+    X = np.random.default_rng(0).integers(0, 256, (24_000, 784), dtype=np.uint8)
+    rows = np.arange(0, 24_000, 2)[::-1].copy()  # 12,000 digits, out of order
+    tracemalloc.start()
+    try:
+        pixels, converted = evaluation._fold_pixels(models.MODELS[name], X, rows)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert converted
+    assert pixels.dtype == dtype
+    np.testing.assert_array_equal(pixels, X[rows].astype(dtype))
+    assert peak < pixels.nbytes + X[rows].nbytes
+
+
+def test_a_fold_the_pipeline_rescales_is_left_to_it(sample: data.MnistData) -> None:
+    """Pixels scaled to 0-1 (the MLP) are not converted ahead: the fold as stored."""
+    rows = np.arange(10)
+    pixels, converted = evaluation._fold_pixels(
+        models.MODELS["mlp"], sample.X_train, rows
+    )
+    assert not converted
+    np.testing.assert_array_equal(pixels, sample.X_train[rows])
+
+
 def test_scaler_fitted_a_block_of_columns_at_a_time_is_the_same() -> None:
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
