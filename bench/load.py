@@ -561,6 +561,7 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             server.stop()
         jobs = server.events("job")
         runs = server.events("run")
+        collections = server.events("gc")
     first_views = [log.first_view for log in logs]
     warm_from = None if None in first_views else max(first_views)  # type: ignore[type-var]
     keys = Counter(job["key"] for job in jobs)
@@ -599,6 +600,7 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "per_key": dict(keys),
         },
         "page_runs": pages,
+        "collections": _collections(collections, warm_from, ended),
         "draw": {
             "first_reading_s": [log.first_reading_s for log in draw_logs],
             "stroke_to_prediction_s": _spread(
@@ -630,8 +632,25 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
         "trace": {
             "jobs": [{**job, "time": job["time"] - began} for job in jobs],
             "runs": [{**run, "time": run["time"] - began} for run in runs],
+            "collections": [{**c, "time": c["time"] - began} for c in collections],
             "first_views": [None if at is None else at - began for at in first_views],
         },
+    }
+
+
+def _collections(
+    events: list[dict[str, Any]], warm_from: float | None, ended: float
+) -> dict[str, Any]:
+    """The server's full garbage collections once warm (traced by
+    ``mnist_dash.ui.trace_collections``): how many, how long, and their share
+    of the time (each holds the GIL)."""
+    if warm_from is None:
+        return {"n": 0, "share": None, **_spread([])}
+    seconds = [event["seconds"] for event in events if event["time"] >= warm_from]
+    return {
+        "n": len(seconds),
+        "share": sum(seconds) / max(ended - warm_from, 1e-9),
+        **_spread(seconds),
     }
 
 
@@ -701,6 +720,13 @@ def print_classroom(result: dict[str, Any]) -> None:
         f"  Draw p95 once warm: {_fmt(p95, 'ms')} (target "
         f"{DRAW_TARGET_S * 1000:.0f} ms: {verdict})"
     )
+    gc_warm = result.get("collections")
+    if gc_warm and gc_warm["share"] is not None:
+        print(
+            f"  Full garbage collections once warm: {gc_warm['n']}, p50 "
+            f"{_fmt(gc_warm['p50'], 'ms')}, p95 {_fmt(gc_warm['p95'], 'ms')}: "
+            f"{gc_warm['share']:.0%} of the time (each holds the GIL)"
+        )
     firsts = [s for s in draw["first_reading_s"] if s is not None]
     print(
         "\nFirst reading per Draw session: "

@@ -70,6 +70,7 @@ from mnist_dash.ui.work import (
     result_if_ready,
     shared,
     show_pending,
+    trace_collections,
 )
 
 __all__ = [
@@ -116,3 +117,4 @@ __all__ = [
 # plotly: what they loaded stays for good, and is left out of the full garbage
 # collection Streamlit runs after every page run.
 freeze_what_is_loaded()
+trace_collections()

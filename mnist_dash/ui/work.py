@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -190,6 +191,32 @@ def freeze_what_is_loaded() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def trace_collections() -> None:
+    """With ``$MNIST_DASH_TRACE`` set, trace each full garbage collection.
+
+    Streamlit runs one after every page and fragment run, holding the GIL
+    (see :func:`freeze_what_is_loaded`): the load bench adds up how much of the
+    server's time they take. Each trace line gives the collection's duration
+    and how many objects it found unreachable.
+    """
+    if not os.environ.get("MNIST_DASH_TRACE"):
+        return
+    started: dict[int, float] = {}
+    server = os.getpid()
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2 or os.getpid() != server:  # not a job process's
+            return
+        thread = threading.get_ident()
+        if phase == "start":
+            started[thread] = time.perf_counter()
+        elif thread in started:
+            seconds = time.perf_counter() - started.pop(thread)
+            jobs.trace("gc", seconds=seconds, collected=info["collected"])
+
+    gc.callbacks.append(callback)
 
 
 #: How many results :func:`shared` keeps (the most recently used).
