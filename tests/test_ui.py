@@ -347,3 +347,44 @@ def test_what_the_server_loads_is_left_out_of_garbage_collections() -> None:
     frozen, scanned = map(int, out.stdout.split())
     assert frozen > 100_000
     assert scanned < frozen / 20
+
+
+def test_what_survives_a_full_collection_is_left_out_of_the_next_ones() -> None:
+    """The server freezes what is left after each full collection, and lets it
+    all go every so often, so that garbage in a reference cycle is collected
+    in the end (mnist_dash.ui.work.freeze_after_collections)."""
+    import subprocess
+    import sys
+
+    script = """
+import gc, time, weakref
+from mnist_dash.ui import work
+gc.callbacks.clear()  # the import's own, with its minute between sweeps
+work.freeze_after_collections(sweep_seconds=0.5)
+
+class Node:
+    pass
+
+node = Node()
+node.itself = node
+ref = weakref.ref(node)
+gc.collect()
+print(len(gc.get_objects()))  # what the next collection would scan
+del node
+gc.collect()
+print(ref() is not None)  # garbage now, but frozen: kept until the sweep
+time.sleep(0.6)
+gc.collect()
+print(ref() is None)  # swept
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    scanned, kept, swept = out.stdout.split()
+    assert int(scanned) < 100
+    assert kept == "True"
+    assert swept == "True"
