@@ -903,6 +903,7 @@ def memory_run(args: argparse.Namespace) -> dict[str, Any]:
             sampler.stop()
             server.stop()
         jobs = [job["key"] for job in server.events("job")]
+        refused = sorted({event["key"] for event in server.events("refused")})
     return {
         "meta": {
             "mode": "memory",
@@ -914,6 +915,7 @@ def memory_run(args: argparse.Namespace) -> dict[str, Any]:
             "load_average_after": os.getloadavg(),
             "date": time.strftime("%Y-%m-%d %H:%M:%S"),
             "memory_budget_mb_setting": server.env.get("MNIST_DASH_MEMORY_MB", "300"),
+            "box_mb_setting": server.env.get("MNIST_DASH_BOX_MB"),
         },
         "idle_mb": idle_mb,
         "steps": steps,
@@ -923,6 +925,7 @@ def memory_run(args: argparse.Namespace) -> dict[str, Any]:
         "budget_mb": BUDGET_MB,
         "background_progress": progress,
         "jobs": jobs,
+        "refused": refused,
     }
 
 
@@ -968,6 +971,12 @@ def print_memory(result: dict[str, Any]) -> None:
             + "; ".join(result["background_progress"])
         )
     print(f"Computations: {len(result['jobs'])} jobs")
+    refused = result.get("refused", [])
+    if refused:
+        print(
+            f"Not offered on this box (MNIST_DASH_BOX_MB="
+            f"{meta.get('box_mb_setting')}): {len(refused)}: " + ", ".join(refused)
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,10 +60,12 @@ __all__ = [
     "BACKGROUND",
     "CAN_FORK",
     "ChildProcessDied",
+    "DoesNotFit",
     "INTERACTIVE",
     "Job",
     "Scheduler",
     "give_back_memory",
+    "resident_bytes",
     "run_in_child",
     "trace",
 ]
@@ -125,6 +127,28 @@ CHILD_NICENESS = 5
 
 class ChildProcessDied(RuntimeError):
     """The process computing a job ended without a result (killed, or crashed)."""
+
+
+class DoesNotFit(MemoryError):
+    """A heavy job would take the app over the memory limit of its box.
+
+    Raised to whoever waits for the job, which is never run: the app would be
+    stopped for everyone (Streamlit Community Cloud stops an app over its
+    limit). Its message says what was asked, how much it needs and how much
+    there is, for the page to show.
+    """
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (``VmRSS``), or 0 where it is unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _die_with_parent() -> None:
@@ -413,6 +437,14 @@ class Scheduler:
         Heavy jobs running at once, at most.
     memory_budget : int
         Bytes that running heavy jobs may use together, by their estimates.
+    memory_limit : int, optional
+        Bytes the whole app may hold: the box's memory limit. A heavy job is
+        admitted only while this process's resident memory (``resident()``),
+        the running jobs' estimates and its own stay within it; one that would
+        not fit even alone fails at once with :class:`DoesNotFit`. None: no
+        limit, and a job too big for the budget runs alone.
+    resident : callable
+        This process's resident memory in bytes (:func:`resident_bytes`).
     processes : bool
         Compute heavy jobs in forked child processes (see :func:`run_in_child`),
         where the platform can fork; a job submitted with ``isolate=False``
@@ -425,10 +457,14 @@ class Scheduler:
         light_workers: int = 4,
         heavy_workers: int = 2,
         memory_budget: int = 400 * 2**20,
+        memory_limit: int | None = None,
+        resident: Callable[[], int] = resident_bytes,
         processes: bool = False,
     ) -> None:
         self.heavy_workers = heavy_workers
         self.memory_budget = memory_budget
+        self.memory_limit = memory_limit
+        self._resident = resident
         self.processes = processes and CAN_FORK
         self._light = ThreadPoolExecutor(light_workers, thread_name_prefix="light")
         self._jobs: dict[Hashable, Job] = {}
@@ -482,7 +518,9 @@ class Scheduler:
                 isolate=heavy and isolate and self.processes,
             )
             self._jobs[key] = job
-            if heavy:
+            if heavy and not self._could_fit(job):
+                self._refuse(job)
+            elif heavy:
                 self._enqueue(job)
                 self._dispatch()
             else:
@@ -529,10 +567,44 @@ class Scheduler:
             if background >= self.heavy_workers - 1:
                 return False
         used = sum(j.memory for j in self._running)
+        if self.memory_limit is not None:
+            if self._resident() + used + job.memory > self.memory_limit:
+                return False
         return not self._running or used + job.memory <= self.memory_budget
+
+    def _could_fit(self, job: Job) -> bool:
+        """Whether ``job`` fits under the memory limit with no other job running."""
+        return (
+            self.memory_limit is None
+            or self._resident() + job.memory <= self.memory_limit
+        )
+
+    def _refuse(self, job: Job) -> None:
+        """Fail ``job`` with :class:`DoesNotFit`, without running it."""
+        mb = 2**20
+        limit = self.memory_limit or 0
+        trace("refused", key=repr(job.key), memory=job.memory)
+        job.future.set_running_or_notify_cancel()
+        job.future.set_exception(
+            DoesNotFit(
+                f"{job.title or 'This computation'} needs about "
+                f"{job.memory / mb:,.0f} MB, and this app holds "
+                f"{self._resident() / mb:,.0f} MB of the {limit / mb:,.0f} MB its "
+                "box allows (more, and the box stops the app for everyone)"
+            )
+        )
 
     def _dispatch(self) -> None:
         self._queue.sort(key=lambda j: (j.priority, j._seq))
+        # The app may have grown since a job was queued: one that no longer
+        # fits even alone would wait for ever.
+        if not self._running:
+            unfit = [
+                j for j in self._queue if j._started is None and not self._could_fit(j)
+            ]
+            for job in unfit:
+                self._queue.remove(job)
+                self._refuse(job)
         while self._queue and self._fits(self._queue[0]):
             job = self._queue.pop(0)
             self._running.append(job)

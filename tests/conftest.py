@@ -73,6 +73,11 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         _saved["tmp"] = tempfile.mkdtemp(prefix="mnist_dash_tests_")
         os.environ["MNIST_DASH_HOME"] = str(_saved["tmp"])
+    # The test process holds every test's data and models: a container's memory
+    # limit (the app's box, see mnist_dash.ui.work._memory_limit) would refuse
+    # the trainings of full-scale tests. The tests of the limit set their own.
+    _saved["box"] = os.environ.get("MNIST_DASH_BOX_MB")
+    os.environ["MNIST_DASH_BOX_MB"] = "none"
     _saved["connect"] = socket.socket.connect
     _saved["connect_ex"] = socket.socket.connect_ex
     socket.socket.connect = _guarded(socket.socket.connect)
@@ -87,6 +92,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     socket.socket.connect = _saved.pop("connect")
     socket.socket.connect_ex = _saved.pop("connect_ex")
     socket.getaddrinfo = _saved.pop("getaddrinfo")
+    box = _saved.pop("box")
+    if box is None:
+        os.environ.pop("MNIST_DASH_BOX_MB", None)
+    else:
+        os.environ["MNIST_DASH_BOX_MB"] = box
     home = _saved.pop("home")
     if home is None:
         os.environ.pop("MNIST_DASH_HOME", None)

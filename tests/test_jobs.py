@@ -80,6 +80,74 @@ def test_memory_budget_admits_what_fits() -> None:
     assert huge.result(WAIT) == "ran"
 
 
+def test_a_job_that_would_take_the_app_over_its_boxs_limit_never_runs() -> None:
+    """On a box with a memory limit (690 MB on Community Cloud's smallest), a
+    job that cannot fit beside the app even alone fails at once, saying why."""
+    resident = [400 * MB]
+    scheduler = Scheduler(
+        heavy_workers=2,
+        memory_budget=300 * MB,
+        memory_limit=690 * MB,
+        resident=lambda: resident[0],
+    )
+    ran: list[str] = []
+    big = scheduler.submit(
+        "fit on 60,000 float64 digits",
+        lambda job: ran.append("big"),
+        title="Training SGD",
+        heavy=True,
+        memory=376 * MB,
+    )
+    with pytest.raises(
+        jobs.DoesNotFit, match=r"Training SGD needs about 376 MB.*690 MB"
+    ):
+        big.result(WAIT)
+    fold = scheduler.submit(
+        "fold", lambda job: ran.append("fold"), heavy=True, memory=251 * MB
+    )
+    fold.result(WAIT)
+    assert ran == ["fold"]
+    # Without a limit the same job runs (alone: it is over the budget).
+    free = Scheduler(memory_budget=300 * MB)
+    assert (
+        free.submit("big", lambda job: "ran", heavy=True, memory=376 * MB).result(WAIT)
+        == "ran"
+    )
+
+
+def test_under_a_limit_jobs_wait_until_they_fit_beside_the_running_ones() -> None:
+    resident = [300 * MB]
+    scheduler = Scheduler(
+        heavy_workers=2,
+        memory_budget=1000 * MB,
+        memory_limit=690 * MB,
+        resident=lambda: resident[0],
+    )
+    release = threading.Event()
+    started: list[str] = []
+    first = scheduler.submit(
+        "a", _blocking(started, "a", release), heavy=True, memory=250 * MB
+    )
+    second = scheduler.submit(
+        "b", _blocking(started, "b", release), heavy=True, memory=250 * MB
+    )
+    _until(lambda: started == ["a"])
+    assert not second.running  # 300 + 250 + 250 MB would be over 690 MB
+    release.set()
+    assert first.result(WAIT) == "a" and second.result(WAIT) == "b"
+    # The app grew meanwhile: a queued job that no longer fits even alone is
+    # refused rather than left waiting for ever.
+    release.clear()
+    started.clear()
+    scheduler.submit("c", _blocking(started, "c", release), heavy=True, memory=200 * MB)
+    late = scheduler.submit("d", lambda job: "d", heavy=True, memory=300 * MB)
+    _until(lambda: started == ["c"])
+    resident[0] = 500 * MB
+    release.set()
+    with pytest.raises(jobs.DoesNotFit):
+        late.result(WAIT)
+
+
 def test_interactive_work_goes_before_background_work() -> None:
     scheduler = Scheduler(heavy_workers=1)
     release = threading.Event()

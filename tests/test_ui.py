@@ -239,6 +239,70 @@ def test_result_if_ready_waits_for_nothing_and_writes_nothing() -> None:
     assert [m.value for m in at.main.children.values()] == ["found 42"]
 
 
+def _too_big_script() -> None:
+    import streamlit as st
+
+    from mnist_dash.ui import work
+
+    wait = st.session_state["wait"]
+    found = work._memoised(
+        ("probe_too_big", wait),
+        lambda job: "trained",
+        title="Training a model on 60,000 float64 digits",
+        heavy=True,
+        memory=376 * 2**20,
+        wait=wait,
+        show_errors=True,
+    )
+    st.write(f"went on with {found}")
+
+
+@pytest.mark.parametrize("wait", [False, True])
+def test_a_training_the_box_cannot_hold_is_not_offered_and_the_page_says_why(
+    wait: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the page can do without it (it would not wait), the page goes on;
+    where it waits for it, the page stops after saying why. No error either way."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr(ui._scheduler, "memory_limit", jobs.resident_bytes())
+    at = AppTest.from_function(_too_big_script, default_timeout=30)
+    at.session_state["wait"] = wait
+    at.run()
+    assert not at.exception and not at.error
+    (info,) = at.info
+    assert info.value.startswith(
+        "Not offered here: Training a model on 60,000 float64 digits needs about "
+        "376 MB, and this app holds "
+    )
+    assert "MB its box allows (more, and the box stops the app for everyone)" in (
+        info.value
+    )
+    went_on = [m.value for m in at.markdown if m.value.startswith("went on")]
+    assert went_on == ([] if wait else ["went on with None"])
+    assert ui._scheduler.get(("probe_too_big", wait)) is None  # asked again later
+
+
+def test_no_memory_limit_unless_the_box_has_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MNIST_DASH_BOX_MB", "690")
+    assert work._memory_limit() == 690 * 2**20
+    for setting in ("none", "0"):
+        monkeypatch.setenv("MNIST_DASH_BOX_MB", setting)
+        assert work._memory_limit() is None
+    monkeypatch.delenv("MNIST_DASH_BOX_MB")
+    limited, unlimited = tmp_path / "limited", tmp_path / "unlimited"
+    limited.write_text("723517440\n")
+    unlimited.write_text("max\n")
+    monkeypatch.setattr(work, "_CGROUP_LIMITS", (str(limited),))
+    assert work._memory_limit() == 723517440
+    monkeypatch.setattr(work, "_CGROUP_LIMITS", (str(unlimited), str(limited)))
+    assert work._memory_limit() is None
+    monkeypatch.setattr(work, "_CGROUP_LIMITS", (str(tmp_path / "absent"),))
+    assert work._memory_limit() is None
+
+
 def _pending_script() -> None:
     import streamlit as st
 

@@ -36,8 +36,13 @@ def offered_models(source: str | None = None) -> tuple[list[str], list[str]]:
 
 
 def fits_in_memory(name: str, rows: int) -> bool:
-    """Whether fitting ``name`` on ``rows`` digits fits the memory budget."""
-    return models.fit_memory(name, rows) <= _scheduler.memory_budget
+    """Whether fitting ``name`` on ``rows`` digits fits the memory budget, and
+    the box's memory limit beside the app as it is now, if there is one."""
+    need = models.fit_memory(name, rows)
+    limit = _scheduler.memory_limit
+    return need <= _scheduler.memory_budget and (
+        limit is None or jobs.resident_bytes() + need <= limit
+    )
 
 
 def model_picker(key: str, *, shared: str) -> str:

@@ -54,6 +54,43 @@ def _memory_budget() -> int:
     return int(max(megabytes, 50.0) * 2**20)
 
 
+#: Where Linux says how much memory this process's container may use (cgroup
+#: v2, then v1); a limit this large or larger means none.
+_CGROUP_LIMITS = (
+    "/sys/fs/cgroup/memory.max",
+    "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+)
+_NO_LIMIT = 2**50
+
+
+def _memory_limit() -> int | None:
+    """Bytes the whole app may hold on its box, or None for no known limit.
+
+    ``$MNIST_DASH_BOX_MB`` if set (``none`` or ``0``: no limit), else the
+    container's own limit (its cgroup's), as on Streamlit Community Cloud,
+    whose boxes stop an app that goes over theirs (690 MB on the smallest).
+    With a limit, a training that would go over it is not offered, and the
+    page says why (:class:`mnist_dash.jobs.DoesNotFit`).
+    """
+    setting = os.environ.get("MNIST_DASH_BOX_MB", "").strip().lower()
+    if setting:
+        try:
+            megabytes = float(setting)
+        except ValueError:
+            return None  # "none", or a setting that is not a number
+        return int(megabytes * 2**20) if megabytes > 0 else None
+    for path in _CGROUP_LIMITS:
+        try:
+            with open(path, encoding="ascii") as limit:
+                text = limit.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < _NO_LIMIT:
+            return int(text)
+        return None
+    return None
+
+
 def _use_processes() -> bool:
     """Whether heavy jobs compute in child processes (``$MNIST_DASH_PROCESSES``,
     default ``1``; ``0`` keeps them in threads of the server, for comparison).
@@ -71,6 +108,7 @@ _scheduler = jobs.Scheduler(
     light_workers=4,
     heavy_workers=2,
     memory_budget=_memory_budget(),
+    memory_limit=_memory_limit(),
     processes=_use_processes(),
 )
 
@@ -151,10 +189,24 @@ def _memoised(
     error = job.future.exception()
     if error is not None:
         _scheduler.forget_failed(job)
+        if isinstance(error, jobs.DoesNotFit):
+            return _not_offered(error, stop=wait is True)
         if show_errors and isinstance(error, Exception):
             _show_failure(title, error)
         raise error
     return job.result()
+
+
+def _not_offered(error: jobs.DoesNotFit, *, stop: bool) -> None:
+    """Say that a computation is not offered on this box, and why; stop the
+    page's run there if it cannot go on without the result (``stop``)."""
+    st.info(
+        f"Not offered here: {error}. The sample has it, and so does a machine "
+        "with more memory.",
+        icon="📦",
+    )
+    if stop:
+        st.stop()
 
 
 def _show_failure(title: str, error: Exception) -> None:
