@@ -63,7 +63,6 @@ from mnist_dash.ui.threshold import (
 from mnist_dash.ui.work import _memoised as _memoised
 from mnist_dash.ui.work import _scheduler as _scheduler
 from mnist_dash.ui.work import (
-    freeze_after_collections,
     freeze_what_is_loaded,
     is_ready,
     job,
@@ -118,5 +117,4 @@ __all__ = [
 # plotly: what they loaded stays for good, and is left out of the full garbage
 # collection Streamlit runs after every page run.
 freeze_what_is_loaded()
-freeze_after_collections()
 trace_collections()

@@ -245,43 +245,6 @@ def freeze_what_is_loaded() -> None:
     gc.freeze()
 
 
-#: Seconds between two sweeps of :func:`freeze_after_collections`.
-SWEEP_SECONDS = 60.0
-
-
-def freeze_after_collections(sweep_seconds: float = SWEEP_SECONDS) -> None:
-    """After each full collection, leave what survived it out of the next ones.
-
-    What the thirty sessions of a classroom keep (their states, the results and
-    figures shared between them) outgrew the modules frozen at start: the full
-    collection after each run still took 35 % of the server's time, 40 ms at
-    the median and 438 ms at the 95th percentile, holding the GIL while a
-    stroke's run waited (``bench/load.py``). Right after a full collection
-    everything left is reachable, so it is frozen there (``gc.freeze`` in the
-    collector's own callback): the next collection scans only what came since.
-    An object frozen that later becomes garbage in a reference cycle (a closed
-    session's state, a figure pushed out of :func:`shared`) waits for the sweep:
-    every ``sweep_seconds``, the next full collection lets everything go first
-    (``gc.unfreeze``) and scans it all once. Objects freed by their reference
-    count (most of them) go at once, frozen or not. Only the server process
-    does this, not its job processes.
-    """
-    state = {"swept": time.monotonic()}
-    server = os.getpid()
-
-    def callback(phase: str, info: dict[str, int]) -> None:
-        if info["generation"] != 2 or os.getpid() != server:
-            return
-        if phase == "start":
-            if time.monotonic() - state["swept"] >= sweep_seconds:
-                gc.unfreeze()
-                state["swept"] = time.monotonic()
-        else:
-            gc.freeze()
-
-    gc.callbacks.append(callback)
-
-
 def trace_collections() -> None:
     """With ``$MNIST_DASH_TRACE`` set, trace each full garbage collection.
 
