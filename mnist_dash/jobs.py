@@ -65,6 +65,7 @@ __all__ = [
     "Job",
     "Scheduler",
     "give_back_memory",
+    "keep_malloc_from_hoarding",
     "resident_bytes",
     "run_in_child",
     "trace",
@@ -101,6 +102,38 @@ def _find_malloc_trim() -> Callable[[int], int] | None:
 
 
 _malloc_trim = _find_malloc_trim()
+
+#: glibc's ``mallopt`` parameters (``malloc.h``).
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+#: Blocks from this size up get pages of their own, handed back when freed.
+MMAP_THRESHOLD = 128 * 1024
+#: Heaps glibc may keep for the threads that allocate (its default: 8 per core).
+ARENA_MAX = 2
+
+
+def keep_malloc_from_hoarding() -> bool:
+    """Make glibc hand freed memory back to the system rather than keep it.
+
+    By default glibc raises its mmap threshold to the size of any large block
+    freed (up to 32 MB): after a few arrays come and go, arrays of a few MB are
+    carved out of its heaps, and what is freed there stays in the process.
+    It also keeps a heap per allocating thread, up to 16 on two cores, each
+    holding its own free blocks. The threshold is fixed here at 128 kB, glibc's
+    own starting value, and the heaps at two. Returns whether glibc took both
+    (False on other C libraries, which are left as they are). See the README's
+    "Load and memory" for what it saves.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c")).mallopt
+    except (OSError, AttributeError, TypeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    threshold = mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    arenas = mallopt(_M_ARENA_MAX, ARENA_MAX)
+    return threshold == 1 and arenas == 1
 
 
 def give_back_memory() -> None:

@@ -19,6 +19,7 @@ Every public name is here too (``ui.get_model``, ``ui.shared_digit``, ...).
 
 from __future__ import annotations
 
+from mnist_dash.jobs import keep_malloc_from_hoarding
 from mnist_dash.ui.loaders import (
     START_PRECISION,
     book_start,
@@ -115,6 +116,8 @@ __all__ = [
 
 # Imported on the server's first page run, after Streamlit, scikit-learn and
 # plotly: what they loaded stays for good, and is left out of the full garbage
-# collection Streamlit runs after every page run.
+# collection Streamlit runs after every page run. And glibc is asked to hand
+# freed memory back to the system.
 freeze_what_is_loaded()
 trace_collections()
+keep_malloc_from_hoarding()
