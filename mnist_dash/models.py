@@ -41,7 +41,11 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from mnist_dash import forksafe, store
 from mnist_dash.data import shifted_copies
 from mnist_dash.fitting import FitStyle, Progress, fit_with_progress
-from mnist_dash.neighbours import PixelKNeighborsClassifier
+from mnist_dash.neighbours import (
+    BLOCK_BYTES,
+    DISTANCE_BYTES,
+    PixelKNeighborsClassifier,
+)
 from mnist_dash.refusal import REFUSAL_BYTES, DigitRefusal
 
 __all__ = [
@@ -59,6 +63,7 @@ __all__ = [
     "fit_with_progress",
     "fit_spec",
     "fit_memory",
+    "score_memory",
     "scores_for",
     "accuracy",
     "targets_for",
@@ -427,6 +432,18 @@ def fit_memory(name: str, n_rows: int) -> int:
     spec = _spec(name)
     rows = n_rows * (5 if spec.augment else 1)
     return rows * spec.bytes_per_row + spec.fixed_bytes
+
+
+def score_memory(name: str, n_rows: int) -> int:
+    """About how many bytes scoring ``n_rows`` digits with ``name`` needs at its
+    peak: a float64 copy of them (the most a pipeline makes of the pixels) and,
+    for the KNNs, their blocks of training rows and distances.
+
+    >>> score_memory("knn", 10_000) // 2**20  # the test digits, and the blocks
+    107
+    """
+    blocks = BLOCK_BYTES + 2 * DISTANCE_BYTES
+    return n_rows * 784 * 8 + (blocks if _spec(name).name.startswith("knn") else 0)
 
 
 _digests: dict[tuple[int, int], tuple[Any, Any, str]] = {}

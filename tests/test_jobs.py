@@ -440,3 +440,51 @@ def test_a_child_does_not_keep_the_servers_connections_open(tmp_path: Path) -> N
         go.touch()
         browser_end.close()
     job.result(WAIT)
+
+
+_HOARDING = """
+import sys
+import numpy as np
+from mnist_dash import jobs
+
+if sys.argv[1] == "fixed":
+    assert jobs.keep_malloc_from_hoarding()
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+
+big = np.ones(20 * 2**20 // 8)
+del big  # by default, glibc's mmap threshold rises to 20 MB here
+start = rss_mb()
+kept = []
+for _ in range(100):
+    kept.append(np.ones(2**20 // 4))  # 2 MB
+    kept.append(np.ones(8192))  # a 64 kB block after it, still in use
+del kept[::2]  # the 2 MB arrays go; the small blocks between them stay
+print(rss_mb() - start)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_freed_arrays_go_back_to_the_system() -> None:
+    """With the threshold fixed, arrays of a few MB get pages of their own and
+    hand them back when freed; by default glibc keeps them in its heap."""
+    import subprocess
+    import sys
+
+    def grown(mode: str) -> float:
+        out = subprocess.run(
+            [sys.executable, "-c", _HOARDING, mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        return float(out.stdout)
+
+    default, fixed = grown("default"), grown("fixed")
+    assert default > 150  # the 200 MB freed stayed in the process
+    assert fixed < 20

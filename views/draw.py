@@ -51,7 +51,9 @@ with above:
     ui.get_model("sgd", target_digit=target, wait=False, priority=jobs.BACKGROUND)
     ui.get_model(personal.BASE_MODEL, wait=False, priority=jobs.BACKGROUND)
     check = ui.get_reading_check(name) if chosen is not None else None
-if chosen is None:
+if chosen is None and ui.not_offered("model", ui.data_source(), name, None):
+    above.caption("Here k-nearest neighbours reads your drawings instead.")
+elif chosen is None:
     st.session_state["draw_waited_for"] = name
     above.info(
         f"{label} is still learning. Meanwhile k-nearest neighbours reads your "

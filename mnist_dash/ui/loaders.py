@@ -215,7 +215,7 @@ def get_reading_check(
         check,
         title=f"Checking how {models.describe(name)} refuses",
         heavy=True,
-        memory=models.fit_memory(name, _CHECK_DIGITS),
+        memory=models.score_memory(name, _CHECK_DIGITS),
         wait=wait,
     )
 
@@ -239,7 +239,7 @@ def get_test_accuracy(
         score,
         title="Scoring on the test digits",
         heavy=True,
-        memory=models.fit_memory(name, len(dataset.y_test)),
+        memory=models.score_memory(name, len(dataset.y_test)),
         wait=wait,
         show_errors=True,
     )

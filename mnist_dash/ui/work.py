@@ -187,14 +187,26 @@ def _memoised(
     if not job.done():
         return None
     error = job.future.exception()
+    _refused.discard(key)
     if error is not None:
         _scheduler.forget_failed(job)
         if isinstance(error, jobs.DoesNotFit):
+            _refused.add(key)
             return _not_offered(error, stop=wait is True)
         if show_errors and isinstance(error, Exception):
             _show_failure(title, error)
         raise error
     return job.result()
+
+
+#: The keys whose computation was last refused for the box's memory limit.
+_refused: set[tuple[Any, ...]] = set()
+
+
+def not_offered(kind: str, *args: Any) -> bool:
+    """Whether ``get_<kind>(*args)`` was refused, the last time it was asked,
+    for the box's memory limit (see :class:`mnist_dash.jobs.DoesNotFit`)."""
+    return (kind, *args) in _refused
 
 
 def _not_offered(error: jobs.DoesNotFit, *, stop: bool) -> None:
