@@ -478,6 +478,9 @@ class Scheduler:
         limit, and a job too big for the budget runs alone.
     resident : callable
         This process's resident memory in bytes (:func:`resident_bytes`).
+    headroom : int
+        Bytes of the limit kept for this process's own growth while a job runs
+        (pages drawn meanwhile, the job's result coming back).
     processes : bool
         Compute heavy jobs in forked child processes (see :func:`run_in_child`),
         where the platform can fork; a job submitted with ``isolate=False``
@@ -492,11 +495,13 @@ class Scheduler:
         memory_budget: int = 400 * 2**20,
         memory_limit: int | None = None,
         resident: Callable[[], int] = resident_bytes,
+        headroom: int = 0,
         processes: bool = False,
     ) -> None:
         self.heavy_workers = heavy_workers
         self.memory_budget = memory_budget
         self.memory_limit = memory_limit
+        self.headroom = headroom
         self._resident = resident
         self.processes = processes and CAN_FORK
         self._light = ThreadPoolExecutor(light_workers, thread_name_prefix="light")
@@ -601,7 +606,8 @@ class Scheduler:
                 return False
         used = sum(j.memory for j in self._running)
         if self.memory_limit is not None:
-            if self._resident() + used + job.memory > self.memory_limit:
+            app = self._resident() + self.headroom + used
+            if app + job.memory > self.memory_limit:
                 return False
         return not self._running or used + job.memory <= self.memory_budget
 
@@ -609,7 +615,7 @@ class Scheduler:
         """Whether ``job`` fits under the memory limit with no other job running."""
         return (
             self.memory_limit is None
-            or self._resident() + job.memory <= self.memory_limit
+            or self._resident() + self.headroom + job.memory <= self.memory_limit
         )
 
     def _refuse(self, job: Job) -> None:
@@ -622,8 +628,10 @@ class Scheduler:
             DoesNotFit(
                 f"{job.title or 'This computation'} needs about "
                 f"{job.memory / mb:,.0f} MB, and this app holds "
-                f"{self._resident() / mb:,.0f} MB of the {limit / mb:,.0f} MB its "
-                "box allows (more, and the box stops the app for everyone)"
+                f"{self._resident() / mb:,.0f} MB (and keeps "
+                f"{self.headroom / mb:,.0f} MB free for its pages) of the "
+                f"{limit / mb:,.0f} MB its box allows (more, and the box stops "
+                "the app for everyone)"
             )
         )
 
