@@ -80,16 +80,20 @@ def test_memory_budget_admits_what_fits() -> None:
     assert huge.result(WAIT) == "ran"
 
 
-def test_a_job_that_would_take_the_app_over_its_boxs_limit_never_runs() -> None:
-    """On a box with a memory limit (690 MB on Community Cloud's smallest), a
-    job that cannot fit beside the app even alone fails at once, saying why."""
-    resident = [400 * MB]
-    scheduler = Scheduler(
+def _on_a_box(resident: list[int], *, budget_mb: int) -> Scheduler:
+    """A scheduler on a 690 MB box, the app holding ``resident[0]`` bytes."""
+    return Scheduler(
         heavy_workers=2,
-        memory_budget=300 * MB,
+        memory_budget=budget_mb * MB,
         memory_limit=690 * MB,
         resident=lambda: resident[0],
     )
+
+
+def test_a_job_that_would_take_the_app_over_its_boxs_limit_never_runs() -> None:
+    """On a box with a memory limit (690 MB on Community Cloud's smallest), a
+    job that cannot fit beside the app even alone fails at once, saying why."""
+    scheduler = _on_a_box([400 * MB], budget_mb=300)
     ran: list[str] = []
     big = scheduler.submit(
         "fit on 60,000 float64 digits",
@@ -117,12 +121,7 @@ def test_a_job_that_would_take_the_app_over_its_boxs_limit_never_runs() -> None:
 
 def test_under_a_limit_jobs_wait_until_they_fit_beside_the_running_ones() -> None:
     resident = [300 * MB]
-    scheduler = Scheduler(
-        heavy_workers=2,
-        memory_budget=1000 * MB,
-        memory_limit=690 * MB,
-        resident=lambda: resident[0],
-    )
+    scheduler = _on_a_box(resident, budget_mb=1000)
     release = threading.Event()
     started: list[str] = []
     first = scheduler.submit(
