@@ -145,6 +145,26 @@ def test_binary_page_shows_the_books_five_detector(sample: data.MnistData) -> No
     assert (tn + tp) / (tn + fp + fn + tp) == pytest.approx(sgd, abs=0.0005)
 
 
+def test_binary_page_says_which_detectors_its_box_cannot_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a box whose memory limit leaves no room for a training, the detectors
+    trained on every digit are not offered: the page says why and goes on."""
+    from mnist_dash import jobs
+
+    at = finish_background(open_page("views/binary.py"))
+    ui._scheduler.forget(lambda key: key[0] == "model")
+    monkeypatch.setattr(models, "is_stored", lambda *args, **kwargs: False)
+    monkeypatch.setattr(ui._scheduler, "memory_limit", jobs.resident_bytes())
+    at.run()
+    assert not at.exception and not at.error
+    notes = [i.value for i in at.info if i.value.startswith("Not offered here:")]
+    assert len(notes) == 3  # the three detectors
+    assert all("its box allows" in note for note in notes)
+    assert [v for k, v in metrics(at).items() if k in (SGD, FOREST)] == ["—", "—"]
+    assert at.header[-1].value == "Where next"  # the page went on to its end
+
+
 def test_binary_page_digit_is_shared(sample: data.MnistData) -> None:
     at = open_page("views/binary.py")
     at.selectbox(key="binary_digit").set_value(1).run()

@@ -221,7 +221,14 @@ with answers_col:
     for column, (name, model) in zip(columns, detectors.items(), strict=True):
         spec = models.MODELS[name]
         if model is None:
-            column.metric(spec.label, "…", help="Shown when trained.")
+            refused = asked and ui.not_offered("model", source, name, digit)
+            column.metric(
+                spec.label,
+                "—" if refused else "…",
+                help="Not offered on this server (see above)."
+                if refused
+                else "Shown when trained.",
+            )
             continue
         answer, value = ui.shared(
             ("binary_answer", source, digit, name), partial(_answer, model)
