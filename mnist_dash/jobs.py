@@ -605,7 +605,9 @@ class Scheduler:
             if background >= self.heavy_workers - 1:
                 return False
         used = sum(j.memory for j in self._running)
-        if self.memory_limit is not None:
+        # A paused job holds its memory already (in its process): it resumes
+        # within the budget alone, never waiting for room it has.
+        if self.memory_limit is not None and job._started is None:
             app = self._resident() + self.headroom + used
             if app + job.memory > self.memory_limit:
                 return False

@@ -147,6 +147,37 @@ def test_under_a_limit_jobs_wait_until_they_fit_beside_the_running_ones() -> Non
         late.result(WAIT)
 
 
+def test_under_a_limit_a_paused_background_job_still_resumes() -> None:
+    """It holds its memory already: however the app grew while it gave way, it
+    goes on (else it, and the background work behind it, would wait for ever)."""
+    resident = [200 * MB]
+    scheduler = _on_a_box(resident, budget_mb=1000)
+    release, at_checkpoint, click_release = (threading.Event() for _ in range(3))
+    started: list[str] = []
+
+    def book_run(job: Job) -> str:
+        at_checkpoint.set()
+        release.wait(WAIT)
+        job.checkpoint()
+        return "book"
+
+    background = scheduler.submit(
+        "book", book_run, heavy=True, memory=300 * MB, priority=BACKGROUND
+    )
+    at_checkpoint.wait(WAIT)
+    # 200 + 300 + 250 MB would be over 690 MB: the click waits for the book run.
+    click = scheduler.submit(
+        "click", _blocking(started, "click", click_release), heavy=True, memory=250 * MB
+    )
+    assert not click.running
+    release.set()  # the book run reaches its checkpoint and gives way
+    _until(lambda: started == ["click"])
+    resident[0] = 500 * MB  # 500 + 300 MB: over 690 MB, were the book run new
+    click_release.set()
+    assert click.result(WAIT) == "click"
+    assert background.result(WAIT) == "book"
+
+
 def test_interactive_work_goes_before_background_work() -> None:
     scheduler = Scheduler(heavy_workers=1)
     release = threading.Event()
