@@ -37,12 +37,18 @@ def offered_models(source: str | None = None) -> tuple[list[str], list[str]]:
 
 def fits_in_memory(name: str, rows: int) -> bool:
     """Whether fitting ``name`` on ``rows`` digits fits the memory budget, and
-    the box's memory limit beside the app as it is now, if there is one."""
+    the box's memory limit beside the app as it is now, if there is one.
+
+    A fit that only keeps the digits (the plain KNN's) is light work, never
+    refused for the limit (see :func:`get_model`): it is always offered.
+    """
+    spec = models.MODELS[name]
     need = models.fit_memory(name, rows)
     limit = _scheduler.memory_limit
-    return need <= _scheduler.memory_budget and (
-        limit is None or jobs.resident_bytes() + need <= limit
-    )
+    if limit is None or not (spec.persisted or spec.augment):
+        return need <= _scheduler.memory_budget
+    room = limit - jobs.resident_bytes() - _scheduler.headroom
+    return need <= _scheduler.memory_budget and need <= room
 
 
 def model_picker(key: str, *, shared: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -61,6 +61,7 @@ def run_page(page: Any) -> None:
     # first calls init_session: taken on every run, so the page's elements keep
     # their places from one run to the next.
     _this_run.note = st.empty()
+    _this_run.said = set()
     try:
         with _traced_run(str(getattr(page, "url_path", "")) or "home"):
             page.run()
@@ -100,6 +101,18 @@ def timed(name: str) -> Iterator[None]:
         jobs.trace("run", page=name, seconds=time.perf_counter() - started)
 
 
+def first_said(what: Hashable) -> bool:
+    """True the first time ``what`` is said in this run of the page (or of its
+    fragment): a note that several calls would give is shown once."""
+    said = getattr(_this_run, "said", None)
+    if said is None:
+        return True
+    if what in said:
+        return False
+    said.add(what)
+    return True
+
+
 @contextmanager
 def fragment_run(page: str) -> Iterator[None]:
     """Trace a fragment's own rerun (``st.fragment``) as a run of ``page``.
@@ -112,6 +125,7 @@ def fragment_run(page: str) -> Iterator[None]:
     if context is None or not context.fragment_ids_this_run:
         yield
         return
+    _this_run.said = set()
     with _traced_run(page):
         yield
 

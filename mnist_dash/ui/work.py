@@ -30,6 +30,7 @@ from mnist_dash import (
     jobs,
     store,
 )
+from mnist_dash.ui import session
 
 T = TypeVar("T")
 
@@ -198,7 +199,7 @@ def _memoised(
         _scheduler.forget_failed(job)
         if isinstance(error, jobs.DoesNotFit):
             _refused.add(key)
-            return _not_offered(error, stop=wait is True)
+            return _not_offered(key, error, stop=wait is True)
         if show_errors and isinstance(error, Exception):
             _show_failure(title, error)
         raise error
@@ -215,14 +216,17 @@ def not_offered(kind: str, *args: Any) -> bool:
     return (kind, *args) in _refused
 
 
-def _not_offered(error: jobs.DoesNotFit, *, stop: bool) -> None:
-    """Say that a computation is not offered on this box, and why; stop the
-    page's run there if it cannot go on without the result (``stop``)."""
-    st.info(
-        f"Not offered here: {error}. The sample has it, and so does a machine "
-        "with more memory.",
-        icon="📦",
-    )
+def _not_offered(
+    key: tuple[Any, ...], error: jobs.DoesNotFit, *, stop: bool
+) -> None:
+    """Say (once per run) that a computation is not offered on this box, and
+    why; stop the page's run there if it cannot go on without it (``stop``)."""
+    if session.first_said(("not offered", key)):
+        st.info(
+            f"Not offered here: {error}. The sample has it, and so does a machine "
+            "with more memory.",
+            icon="📦",
+        )
     if stop:
         st.stop()
 
