@@ -177,3 +177,24 @@ def test_the_other_pages_small_canvas_is_bounded_too(sample) -> None:
     at.session_state["probe_1"] = {"drawing": {"data": real_drawing(sample.X_test[0])}}
     at.run()
     assert not at.error and at.markdown[-1].value == "a digit"
+
+
+def test_on_a_box_with_no_room_knn_reads_and_the_page_says_why(
+    ready, sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A box whose memory limit leaves no room for a training: the models that
+    need one are not offered (the picker falls back on k-nearest neighbours,
+    whose fit only keeps the digits, and it reads the drawing); what the page
+    asks for in the background is not run, and the page says so, once each."""
+    from mnist_dash import jobs
+
+    ui._scheduler.forget(lambda key: key[0] == "model")
+    monkeypatch.setattr(models, "is_stored", lambda *args, **kwargs: False)
+    monkeypatch.setattr(ui._scheduler, "memory_limit", jobs.resident_bytes())
+    at = _draw_page()
+    _inject(at, real_drawing(sample.X_test[0]))
+    assert _prediction(at) is not None
+    notes = [i.value for i in at.info if i.value.startswith("Not offered here:")]
+    assert any(note.startswith("Not offered here: Training") for note in notes)
+    assert len(notes) == len(set(notes))  # each said once
+    assert at.selectbox(key="draw_model_choice").value == "knn"
