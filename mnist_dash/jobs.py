@@ -613,12 +613,16 @@ class Scheduler:
                 return False
         return not self._running or used + job.memory <= self.memory_budget
 
-    def _could_fit(self, job: Job) -> bool:
-        """Whether ``job`` fits under the memory limit with no other job running."""
+    def fits_on_box(self, memory: int) -> bool:
+        """Whether a job needing ``memory`` bytes fits under the memory limit
+        (with the headroom) beside this process as it is now, alone."""
         return (
             self.memory_limit is None
-            or self._resident() + self.headroom + job.memory <= self.memory_limit
+            or self._resident() + self.headroom + memory <= self.memory_limit
         )
+
+    def _could_fit(self, job: Job) -> bool:
+        return self.fits_on_box(job.memory)
 
     def _refuse(self, job: Job) -> None:
         """Fail ``job`` with :class:`DoesNotFit`, without running it."""

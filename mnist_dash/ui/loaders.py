@@ -44,11 +44,10 @@ def fits_in_memory(name: str, rows: int) -> bool:
     """
     spec = models.MODELS[name]
     need = models.fit_memory(name, rows)
-    limit = _scheduler.memory_limit
-    if limit is None or not (spec.persisted or spec.augment):
-        return need <= _scheduler.memory_budget
-    room = limit - jobs.resident_bytes() - _scheduler.headroom
-    return need <= _scheduler.memory_budget and need <= room
+    heavy = spec.persisted or spec.augment
+    return need <= _scheduler.memory_budget and (
+        not heavy or _scheduler.fits_on_box(need)
+    )
 
 
 def model_picker(key: str, *, shared: str) -> str:
