@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -156,6 +157,26 @@ def test_each_page_run_is_traced_with_how_it_ended(
     (event,) = [json.loads(line) for line in trace.read_text().splitlines()]
     assert event["event"] == "run" and event["page"] == "draw"
     assert event["outcome"] == outcome and event["seconds"] >= 0
+
+
+def test_a_run_traces_its_threads_cpu_time_apart_from_its_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that waits (here, asleep) has a duration but almost no CPU time;
+    one that computes has both: the load bench tells waiting from working."""
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("MNIST_DASH_TRACE", str(trace))
+
+    def busy() -> None:
+        cpu = time.thread_time()
+        while time.thread_time() - cpu < 0.2:
+            pass
+
+    ui.run_page(SimpleNamespace(url_path="waits", run=lambda: time.sleep(0.2)))
+    ui.run_page(SimpleNamespace(url_path="works", run=busy))
+    waits, works = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert waits["seconds"] >= 0.2 and waits["cpu_s"] < waits["seconds"] / 4
+    assert works["cpu_s"] >= 0.2 and works["seconds"] >= works["cpu_s"]
 
 
 def test_the_home_page_is_traced_as_home(

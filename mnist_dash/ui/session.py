@@ -71,8 +71,10 @@ def run_page(page: Any) -> None:
 
 @contextmanager
 def _traced_run(page: str) -> Iterator[None]:
-    """Trace the block as one run of ``page``: its duration and how it ended."""
-    started = time.perf_counter()
+    """Trace the block as one run of ``page``: its duration, the CPU time its
+    thread used meanwhile (the rest is waiting: for the GIL, for a core, for a
+    job) and how it ended."""
+    started, cpu = time.perf_counter(), time.thread_time()
     outcome = "done"
     try:
         yield
@@ -87,7 +89,11 @@ def _traced_run(page: str) -> Iterator[None]:
         raise
     finally:
         jobs.trace(
-            "run", page=page, seconds=time.perf_counter() - started, outcome=outcome
+            "run",
+            page=page,
+            seconds=time.perf_counter() - started,
+            cpu_s=time.thread_time() - cpu,
+            outcome=outcome,
         )
 
 
