@@ -41,9 +41,10 @@ session yet, the app imported on the sample, full MNIST loaded) and how far the
 background runs got. ``bench/memory_steps.py`` says which computation takes
 the memory.
 
-The browsers and this script run at a lower priority (``--nice``) than the
-server, which is started first: in a classroom the browsers are the students'
-own computers. Run from the repository root::
+The browsers and this script run at a lower priority (``--nice``, their
+session's autogroup too, unless ``--share-cpu``) than the server, which is
+started first: in a classroom the browsers are the students' own computers.
+Run from the repository root::
 
     python bench/load.py --sessions 30 --duration 300       # the classroom
     python bench/load.py --sessions 4 --duration 60 --data openml
@@ -520,15 +521,16 @@ def page_runs(runs: list[dict[str, Any]], warm_from: float | None) -> dict[str, 
             for r in finished
             if warm_from is None or r["time"] <= warm_from
         ]
-        warm = [
-            r["seconds"]
-            for r in finished
-            if warm_from is not None and r["time"] > warm_from
+        warm_runs = [
+            r for r in finished if warm_from is not None and r["time"] > warm_from
         ]
         report[page] = {
             "first_s": finished[0]["seconds"] if finished else None,
             "cold": _spread(cold),
-            "warm": _spread(warm),
+            "warm": _spread([r["seconds"] for r in warm_runs]),
+            # The CPU time the run's own thread used: the rest of its time it
+            # waited (for the GIL, a core, or a job's result).
+            "warm_cpu": _spread([r["cpu_s"] for r in warm_runs if "cpu_s" in r]),
             "outcomes": dict(Counter(run.get("outcome", "done") for run in mine)),
         }
     return report
@@ -545,7 +547,7 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
         sampler = RssSampler(server.pid)
         sampler.start()
         idle_mb = _settled_rss(sampler)
-        os.nice(args.nice)  # the browsers, started from here, inherit it
+        _step_aside(args)  # the browsers, started from here, inherit it
         print(
             f"Server up (idle {idle_mb:.0f} MB); {args.sessions} sessions for "
             f"{args.duration:.0f} s ...",
@@ -582,6 +584,8 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "duration_s": args.duration,
             "ramp_s": args.ramp,
             "think_s": args.think,
+            "browsers_nice": args.nice,
+            "browsers_share_cpu": args.share_cpu,
             "pages": args.pages,
             "data": args.data,
             "server_env": args.server_env,
@@ -675,7 +679,13 @@ def print_classroom(result: dict[str, Any]) -> None:
     print(
         f"{meta['cpus']} CPUs, load average {meta['load_average_before'][0]:.1f} "
         f"before, {meta['load_average_after'][0]:.1f} after (the browsers share "
-        "the machine with the server, and others may too)."
+        "the machine with the server, and others may too); browsers at niceness "
+        f"{meta.get('browsers_nice', '-')}"
+        + (
+            ", their session's share of the CPU equal to the server's."
+            if meta.get("browsers_share_cpu", True)
+            else ", their session's too (they yield the CPU to the server)."
+        )
     )
     errors = result["errors"]
     print(f"\nErrors: {len(errors)}")
@@ -720,6 +730,14 @@ def print_classroom(result: dict[str, Any]) -> None:
         f"  Draw p95 once warm: {_fmt(p95, 'ms')} (target "
         f"{DRAW_TARGET_S * 1000:.0f} ms: {verdict})"
     )
+    print("  CPU time of the warm runs' own threads (the rest of a run is waiting):")
+    for page, row in result["page_runs"].items():
+        cpu = row.get("warm_cpu", {})
+        if cpu.get("n"):
+            print(
+                f"    {page:<12} p50 {_fmt(cpu['p50'], 'ms')}, "
+                f"p95 {_fmt(cpu['p95'], 'ms')}"
+            )
     gc_warm = result.get("collections")
     if gc_warm and gc_warm["share"] is not None:
         print(
@@ -763,6 +781,26 @@ def print_classroom(result: dict[str, Any]) -> None:
 
 
 # -- the memory figure --------------------------------------------------------------
+
+
+def _step_aside(args: argparse.Namespace) -> None:
+    """This script and the browsers it starts yield the CPU to the server.
+
+    In a classroom the browsers are the students' own computers. ``nice``
+    alone does not do it where the kernel groups processes by session
+    (``kernel.sched_autogroup_enabled``, on by default): the server, started in
+    a session of its own, and this script's session then share the cores
+    equally whatever their niceness, so thirty browsers took one core of two
+    from the server. The session's own niceness (``/proc/self/autogroup``) is
+    lowered as well, unless ``--share-cpu`` asks for the old, equal shares.
+    """
+    os.nice(args.nice)
+    if args.share_cpu:
+        return
+    try:
+        Path("/proc/self/autogroup").write_text(f"{args.nice}\n")
+    except OSError as error:  # no autogroups here: niceness alone is enough
+        print(f"(autogroup niceness not set: {error})", flush=True)
 
 
 def _settled_rss(sampler: RssSampler, seconds: float = 2.0) -> float:
@@ -894,7 +932,7 @@ def memory_run(args: argparse.Namespace) -> dict[str, Any]:
         sampler = RssSampler(server.pid)
         sampler.start()
         idle_mb = _settled_rss(sampler)
-        os.nice(args.nice)
+        _step_aside(args)
         print(f"Server up: {idle_mb:.0f} MB before any session.", flush=True)
         try:
             steps, progress = asyncio.run(memory_visit(server, sampler, args))
@@ -1005,6 +1043,12 @@ def main(argv: list[str] | None = None) -> int:
         help="longest wait for one page (s); 300, or 1800 with --memory",
     )
     parser.add_argument("--nice", type=int, default=10, help="niceness of the browsers")
+    parser.add_argument(
+        "--share-cpu",
+        action="store_true",
+        help="leave the browsers' session the same share of the CPU as the "
+        "server's (the runs before 2026-11-29's seventh session)",
+    )
     parser.add_argument(
         "--memory",
         action="store_true",
