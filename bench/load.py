@@ -41,8 +41,8 @@ session yet, the app imported on the sample, full MNIST loaded) and how far the
 background runs got. ``bench/memory_steps.py`` says which computation takes
 the memory.
 
-The browsers and this script run at a lower priority (``--nice``, their
-session's autogroup too, unless ``--share-cpu``) than the server, which is
+The browsers and this script run at a lower priority (``--nice``; with
+``--yield-cpu`` their session's autogroup too) than the server, which is
 started first: in a classroom the browsers are the students' own computers.
 Run from the repository root::
 
@@ -164,6 +164,26 @@ _READY_JS = """
   };
 }
 """
+#: What the page looked like when a wait ran out: which of _READY_JS's
+#: conditions failed.
+_STATE_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const stale = [...document.querySelectorAll('[data-stale="true"]')];
+  return {
+    connection: app && app.dataset.testConnectionState,
+    script: app && app.dataset.testScriptState,
+    running_icon: !!document.querySelector(
+      '[data-testid="stStatusWidgetRunningIcon"]'),
+    stale: stale.length,
+    stale_first: stale.slice(0, 3).map(e => (e.dataset.testid || e.className
+      || e.tagName) + ": " + e.innerText.trim().slice(0, 60)),
+    prediction: [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+      .some(e => e.innerText.trim() === "Prediction"),
+    canvas: !!document.querySelector("canvas.upper-canvas"),
+  };
+}
+"""
 _POINTER_JS = """
 () => window.addEventListener(
   "pointerup", () => { window.__lastUp = performance.now(); }, true)
@@ -267,7 +287,7 @@ class Session:
                 timeout=self.args.timeout * 1000,
             )
         except Exception as error:  # Playwright's TimeoutError, or a closed page
-            raise Timeout(str(error).splitlines()[0]) from None
+            raise Timeout(await self._why(error)) from None
         found = await handle.json_value()
         await self.check_errors()
         return {
@@ -282,8 +302,17 @@ class Session:
                 _SHOWN_JS, polling=50, timeout=self.args.timeout * 1000
             )
         except Exception as error:
-            raise Timeout(str(error).splitlines()[0]) from None
+            raise Timeout(await self._why(error)) from None
         return await handle.json_value() / 1000
+
+    async def _why(self, error: Exception) -> str:
+        """The wait's error, and what the page showed then (see ``_STATE_JS``)."""
+        text = str(error).splitlines()[0]
+        try:
+            state = await self.page.evaluate(_STATE_JS)
+        except Exception:  # a closed page says nothing more
+            return text
+        return f"{text} Page: {json.dumps(state)}"
 
     async def check_errors(self) -> None:
         for testid, text in await self.page.evaluate(_ERRORS_JS):
@@ -585,7 +614,7 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "ramp_s": args.ramp,
             "think_s": args.think,
             "browsers_nice": args.nice,
-            "browsers_share_cpu": args.share_cpu,
+            "browsers_yield_cpu": args.yield_cpu,
             "pages": args.pages,
             "data": args.data,
             "server_env": args.server_env,
@@ -650,11 +679,15 @@ def _collections(
     of the time (each holds the GIL)."""
     if warm_from is None:
         return {"n": 0, "share": None, **_spread([])}
-    seconds = [event["seconds"] for event in events if event["time"] >= warm_from]
+    warm = [event for event in events if event["time"] >= warm_from]
+    seconds = [event["seconds"] for event in warm]
+    cpu = [event["cpu_s"] for event in warm if "cpu_s" in event]
     return {
         "n": len(seconds),
         "share": sum(seconds) / max(ended - warm_from, 1e-9),
+        "cpu_share": sum(cpu) / max(ended - warm_from, 1e-9) if cpu else None,
         **_spread(seconds),
+        "cpu": _spread(cpu),
     }
 
 
@@ -682,15 +715,15 @@ def print_classroom(result: dict[str, Any]) -> None:
         "the machine with the server, and others may too); browsers at niceness "
         f"{meta.get('browsers_nice', '-')}"
         + (
-            ", their session's share of the CPU equal to the server's."
-            if meta.get("browsers_share_cpu", True)
-            else ", their session's too (they yield the CPU to the server)."
+            ", their session's too (they yield the CPU to the server)."
+            if meta.get("browsers_yield_cpu")
+            else ", their session's share of the CPU equal to the server's."
         )
     )
     errors = result["errors"]
     print(f"\nErrors: {len(errors)}")
     for error in errors[:20]:
-        text = error["text"].replace("\n", " ")[:160]
+        text = error["text"].replace("\n", " ")[:400]
         print(
             f"  session {error['session']} on {error['page']}: {error['kind']}: {text}"
         )
@@ -745,6 +778,12 @@ def print_classroom(result: dict[str, Any]) -> None:
             f"{_fmt(gc_warm['p50'], 'ms')}, p95 {_fmt(gc_warm['p95'], 'ms')}: "
             f"{gc_warm['share']:.0%} of the time (each holds the GIL)"
         )
+        if gc_warm.get("cpu_share") is not None:
+            print(
+                f"    their threads' CPU time: p50 {_fmt(gc_warm['cpu']['p50'], 'ms')}"
+                f", p95 {_fmt(gc_warm['cpu']['p95'], 'ms')}, "
+                f"{gc_warm['cpu_share']:.0%} of the time"
+            )
     firsts = [s for s in draw["first_reading_s"] if s is not None]
     print(
         "\nFirst reading per Draw session: "
@@ -792,10 +831,13 @@ def _step_aside(args: argparse.Namespace) -> None:
     a session of its own, and this script's session then share the cores
     equally whatever their niceness, so thirty browsers took one core of two
     from the server. The session's own niceness (``/proc/self/autogroup``) is
-    lowered as well, unless ``--share-cpu`` asks for the old, equal shares.
+    lowered as well with ``--yield-cpu``. Not by default: with it (2026-11-29,
+    thirty sessions) the browsers starved, three Draw sessions never saw their
+    first reading, and the server's Draw runs were no faster (their own CPU
+    time was already a tenth of their duration).
     """
     os.nice(args.nice)
-    if args.share_cpu:
+    if not args.yield_cpu:
         return
     try:
         Path("/proc/self/autogroup").write_text(f"{args.nice}\n")
@@ -1044,10 +1086,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--nice", type=int, default=10, help="niceness of the browsers")
     parser.add_argument(
-        "--share-cpu",
+        "--yield-cpu",
         action="store_true",
-        help="leave the browsers' session the same share of the CPU as the "
-        "server's (the runs before 2026-11-29's seventh session)",
+        help="lower the niceness of the browsers' whole session (autogroup), "
+        "not only their processes': the server then has the CPU first",
     )
     parser.add_argument(
         "--memory",

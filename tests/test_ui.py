@@ -432,3 +432,25 @@ def test_what_the_server_loads_is_left_out_of_garbage_collections() -> None:
     frozen, scanned = map(int, out.stdout.split())
     assert frozen > 100_000
     assert scanned < frozen / 20
+
+
+def test_full_collections_are_traced_with_their_cpu_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    trace = tmp_path / "trace.jsonl"
+    monkeypatch.setenv("MNIST_DASH_TRACE", str(trace))
+    before = list(gc.callbacks)
+    try:
+        ui.trace_collections()
+        gc.collect(1)  # not a full one: not traced
+        loop: list[object] = []
+        loop.append(loop)
+        del loop
+        gc.collect(2)
+    finally:
+        gc.callbacks[:] = before
+    (event,) = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert event["event"] == "gc" and event["collected"] >= 1
+    assert 0 <= event["cpu_s"] and 0 <= event["seconds"]
