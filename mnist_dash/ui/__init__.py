@@ -69,7 +69,6 @@ from mnist_dash.ui.work import (
     job,
     not_offered,
     progress_bar,
-    quick_gil_turns,
     result_if_ready,
     shared,
     show_pending,
@@ -120,8 +119,7 @@ __all__ = [
 # Imported on the server's first page run, after Streamlit, scikit-learn and
 # plotly: what they loaded stays for good, and is left out of the full garbage
 # collection Streamlit runs after every page run. And glibc is asked to hand
-# freed memory back to the system, and threads waiting for the GIL get it sooner.
+# freed memory back to the system.
 freeze_what_is_loaded()
 trace_collections()
 keep_malloc_from_hoarding()
-quick_gil_turns()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import sys
 import threading
 import time
 from collections import OrderedDict
@@ -249,29 +248,6 @@ def _pause(job: jobs.Job) -> None:
     """Wait up to 0.1 s for ``job`` to finish."""
     with contextlib.suppress(FutureTimeout):
         job.future.exception(timeout=0.1)
-
-
-#: The longest a thread keeps the GIL while another waits for it (Python's
-#: default is 5 ms). ``$MNIST_DASH_SWITCH_MS`` sets another, for the load bench.
-SWITCH_INTERVAL_S = 0.001
-
-
-def quick_gil_turns() -> float:
-    """Give the GIL back sooner to a thread that waits for it; return the interval.
-
-    A page run lets the GIL go many times (each element it sends wakes the
-    event loop through a socket, an image is decoded, numpy computes), and
-    each time it must wait to get it back. With thirty visitors' runs and the
-    collections after them, another thread is nearly always running Python and
-    keeps the GIL up to the switch interval each time: a Draw stroke's run used
-    5 ms of CPU in a median of 58 ms under the load bench. A shorter interval
-    costs a CPU-bound thread more switches; the page scripts are not that (their
-    heavy work runs in job processes).
-    """
-    ms = os.environ.get("MNIST_DASH_SWITCH_MS", "").strip()
-    seconds = float(ms) / 1000 if ms else SWITCH_INTERVAL_S
-    sys.setswitchinterval(seconds)
-    return seconds
 
 
 def freeze_what_is_loaded() -> None:
