@@ -560,6 +560,10 @@ def page_runs(runs: list[dict[str, Any]], warm_from: float | None) -> dict[str, 
             # The CPU time the run's own thread used: the rest of its time it
             # waited (for the GIL, a core, or a job's result).
             "warm_cpu": _spread([r["cpu_s"] for r in warm_runs if "cpu_s" in r]),
+            # The time it was ready to run with no core free (Linux's schedstat).
+            "warm_queued": _spread(
+                [r["queued_s"] for r in warm_runs if r.get("queued_s") is not None]
+            ),
             "outcomes": dict(Counter(run.get("outcome", "done") for run in mine)),
         }
     return report
@@ -763,13 +767,17 @@ def print_classroom(result: dict[str, Any]) -> None:
         f"  Draw p95 once warm: {_fmt(p95, 'ms')} (target "
         f"{DRAW_TARGET_S * 1000:.0f} ms: {verdict})"
     )
-    print("  CPU time of the warm runs' own threads (the rest of a run is waiting):")
+    print(
+        "  Warm runs' own threads: CPU time, and time ready to run with no core "
+        "free (the rest of a run is waiting for the GIL, a lock or a job):"
+    )
     for page, row in result["page_runs"].items():
-        cpu = row.get("warm_cpu", {})
+        cpu, queued = row.get("warm_cpu", {}), row.get("warm_queued", {})
         if cpu.get("n"):
             print(
-                f"    {page:<12} p50 {_fmt(cpu['p50'], 'ms')}, "
-                f"p95 {_fmt(cpu['p95'], 'ms')}"
+                f"    {page:<12} CPU p50 {_fmt(cpu['p50'], 'ms')}, "
+                f"p95 {_fmt(cpu['p95'], 'ms')}; no core p50 "
+                f"{_fmt(queued.get('p50'), 'ms')}, p95 {_fmt(queued.get('p95'), 'ms')}"
             )
     gc_warm = result.get("collections")
     if gc_warm and gc_warm["share"] is not None:

@@ -177,6 +177,10 @@ def test_a_run_traces_its_threads_cpu_time_apart_from_its_waits(
     waits, works = [json.loads(line) for line in trace.read_text().splitlines()]
     assert waits["seconds"] >= 0.2 and waits["cpu_s"] < waits["seconds"] / 4
     assert works["cpu_s"] >= 0.2 and works["seconds"] >= works["cpu_s"]
+    if Path("/proc/thread-self/schedstat").exists():  # Linux: time with no core
+        assert 0 <= works["queued_s"] <= works["seconds"] - works["cpu_s"] + 0.01
+    else:
+        assert works["queued_s"] is None
 
 
 def test_the_home_page_is_traced_as_home(

@@ -6,6 +6,7 @@ and the pickers that keep a choice across pages.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
@@ -69,11 +70,23 @@ def run_page(page: Any) -> None:
         _this_run.note = None
 
 
+def _waited_for_a_core() -> float | None:
+    """Seconds this thread has spent ready to run but waiting for a core (Linux's
+    ``/proc/thread-self/schedstat``), or None where that is not kept."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 @contextmanager
 def _traced_run(page: str) -> Iterator[None]:
     """Trace the block as one run of ``page``: its duration, the CPU time its
-    thread used meanwhile (the rest is waiting: for the GIL, for a core, for a
-    job) and how it ended."""
+    thread used meanwhile, the time it was ready to run but had no core (the
+    rest is waiting: for the GIL, a lock, a job), and how it ended."""
+    tracing = bool(os.environ.get("MNIST_DASH_TRACE"))
+    queued = _waited_for_a_core() if tracing else None
     started, cpu = time.perf_counter(), time.thread_time()
     outcome = "done"
     try:
@@ -88,11 +101,14 @@ def _traced_run(page: str) -> Iterator[None]:
         outcome = "error"
         raise
     finally:
+        seconds, cpu = time.perf_counter() - started, time.thread_time() - cpu
+        now_queued = _waited_for_a_core() if queued is not None else None
         jobs.trace(
             "run",
             page=page,
-            seconds=time.perf_counter() - started,
-            cpu_s=time.thread_time() - cpu,
+            seconds=seconds,
+            cpu_s=cpu,
+            queued_s=None if now_queued is None else now_queued - queued,
             outcome=outcome,
         )
 
