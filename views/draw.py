@@ -161,9 +161,8 @@ def _upload() -> None:
     st.session_state["draw_use_personal"] = True
 
 
-def _why(result: reading.Reading) -> None:
-    """Why the reader read the drawing so: one sentence and one figure."""
-    reader, _, _ = _reader()
+def _why(reader: object, result: reading.Reading) -> None:
+    """Why ``reader`` read the drawing so: one sentence and one figure."""
     kind = explain.explanation_kind(reader)
     st.markdown("**Why this digit?**")
     if kind == "linear":
@@ -324,7 +323,7 @@ def _board() -> None:
         st.image(pixels.astype(np.uint8), clamp=True)
     why, teach = st.columns(2)
     with why:
-        _why(result)
+        _why(reader, result)
     with teach:
         _teach_panel(result)
 

@@ -180,8 +180,9 @@ def _memoised(
     # The progress bar's place, taken whether this waits or not: a page then has
     # the same elements in the same places on every run, so a widget below it
     # is never drawn twice for a moment (and keeps the keyboard focus) on the
-    # first rerun after a wait.
-    slot = st.empty()
+    # first rerun after a wait. A call that never waits never needs one (and
+    # each element sent wakes the server's event loop).
+    slot = None if wait is False else st.empty()
     if not job.done() and wait is not False:
         limit = None if wait is True else float(wait)
         started = time.monotonic()
