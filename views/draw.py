@@ -89,14 +89,19 @@ if st.session_state["draw_personal"] is not None:
 
 def _reader() -> tuple:
     """Who reads now, its not-a-digit check and its margin: what is ready now
-    (a fragment's rerun asks again, so a stroke uses a model that just got in)."""
-    ready = ui.get_model(name, wait=False, priority=jobs.BACKGROUND) or fast
+    (a fragment's rerun asks again, so a stroke uses a model that just got in).
+    The page's top asked for each; this only looks, writing nothing on the page
+    (a stroke's run sends fewer elements)."""
+    ready = ui.result_if_ready("model", source, name, None) or fast
+    checker = ui.result_if_ready("refusal", source)
     taught = st.session_state["draw_personal"]
     if taught is not None and st.session_state.get("draw_use_personal", True):
-        return taught, ui.get_refusal(wait=False), None
-    check = ui.get_reading_check(name) if ready is not fast else None
+        return taught, checker, None
+    check = (
+        ui.result_if_ready("reading_check", source, name) if ready is not fast else None
+    )
     margin = None if check is None else check.min_margin
-    return ready, ui.get_refusal(wait=False), margin
+    return ready, checker, margin
 
 
 with above:  # whatever it waits for or finds ready, in the same place
