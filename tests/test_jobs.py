@@ -339,20 +339,25 @@ def test_a_heavy_job_computes_in_a_child_process_and_reports_progress(
     go = tmp_path / "go"
     data = np.arange(10)  # the child sees the parent's arrays, copied on write
 
-    def compute(job: Job) -> tuple[int, int, int]:
+    def compute(job: Job) -> tuple[int, int, int, int | None]:
         job.progress(0.5, "half way")
         _wait_for_file(go)
-        return os.getpid(), int(data.sum()), os.nice(0)
+        policy = os.sched_getscheduler(0) if hasattr(os, "SCHED_IDLE") else None
+        return os.getpid(), int(data.sum()), os.nice(0), policy
 
     job = scheduler.submit("fit", compute, heavy=True)
     assert job.isolate
     _until(lambda: job.message == "half way")
     assert job.fraction == 0.5 and not job.done()
     go.touch()
-    pid, total, niceness = job.result(WAIT)
+    pid, total, niceness, policy = job.result(WAIT)
     assert pid != os.getpid() and total == 45
-    # Below the server's priority: its page scripts go first on busy cores.
+    # Below the server's priority: its page scripts go first on busy cores,
+    # preempting the job at once where the system has an idle policy.
     assert niceness == min(os.nice(0) + jobs.CHILD_NICENESS, 19)
+    if hasattr(os, "SCHED_IDLE"):
+        assert policy == os.SCHED_IDLE
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the server's own
     # Light work, and heavy work that opts out, stay in this process.
     light = scheduler.submit("read", lambda job: os.getpid(), heavy=False)
     here = scheduler.submit("copy", lambda job: os.getpid(), heavy=True, isolate=False)
