@@ -644,6 +644,11 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
                 [r["seconds"] for log in draw_logs for r in log.readings]
             ),
             "readings": sum(len(log.readings) for log in draw_logs),
+            "each_reading": [
+                {"session": log.index, **r, "at": r["at"] - began}
+                for log in draw_logs
+                for r in log.readings
+            ],
             "read_as_drawn": sum(
                 r["read"] == str(r["drawn"]) for log in draw_logs for r in log.readings
             ),
