@@ -458,3 +458,50 @@ def test_full_collections_are_traced_with_their_cpu_time(
     (event,) = [json.loads(line) for line in trace.read_text().splitlines()]
     assert event["event"] == "gc" and event["collected"] >= 1
     assert 0 <= event["cpu_s"] and 0 <= event["seconds"]
+
+
+def test_a_full_collection_follows_page_runs_at_most_once_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    full: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    monkeypatch.setattr(session, "_last_collection", float("-inf"))
+    gc.callbacks.append(seen)
+    try:
+        assert session.collect_now_and_then()
+        assert not session.collect_now_and_then()  # the same second: none
+        assert len(full) == 1
+        monkeypatch.setattr(
+            session, "_last_collection", time.monotonic() - session.COLLECT_EVERY_S
+        )
+        assert session.collect_now_and_then() and len(full) == 2
+    finally:
+        gc.callbacks.remove(seen)
+
+
+def test_every_page_run_ends_asking_for_a_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Streamlit's own collection after each run is off (.streamlit/config.toml):
+    the pages' runs ask for one instead, which runs at most once a second."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+    asked: list[str] = []
+    monkeypatch.setattr(session, "collect_now_and_then", lambda: asked.append("run"))
+    ui.run_page(SimpleNamespace(url_path="draw", run=lambda: None))
+    with pytest.raises(ValueError):
+        ui.run_page(SimpleNamespace(url_path="draw", run=_raise))
+    assert asked == ["run", "run"]
+
+
+def _raise() -> None:
+    raise ValueError("a bug")

@@ -254,15 +254,17 @@ def _pause(job: jobs.Job) -> None:
 def freeze_what_is_loaded() -> None:
     """Leave every object alive now out of the garbage collector's scans.
 
-    Streamlit runs a full collection after every page run, fragments included
-    (``runner.postScriptGC``), to keep memory down: with Streamlit,
-    scikit-learn, plotly and pandas loaded that is 180,000 objects and 88 ms,
-    holding the GIL, on every stroke of every visitor. Under a classroom's load
-    it was nine tenths of the server's time (py-spy, see the README's "Load and
-    memory"). Called once, after those imports: the modules, classes and
-    functions they made live as long as the server anyway, and the collection
-    that still runs after each page run scans only what came later. Garbage
-    is collected first, so none is kept for good (``gc.freeze``).
+    Streamlit ran a full collection after every page run, fragments included
+    (``runner.postScriptGC``, now off; one follows page runs at most once a
+    second, see :func:`mnist_dash.ui.session.collect_now_and_then`), to keep
+    memory down: with Streamlit, scikit-learn, plotly and pandas loaded that
+    is 180,000 objects and 88 ms, holding the GIL, on every stroke of every
+    visitor. Under a classroom's load it was nine tenths of the server's time
+    (py-spy, see the README's "Load and memory"). Called once, after those
+    imports: the modules, classes and functions they made live as long as the
+    server anyway, and the collections after page runs scan only what came
+    later. Garbage is collected first, so none is kept for good
+    (``gc.freeze``).
     """
     gc.collect()
     gc.freeze()
@@ -271,8 +273,8 @@ def freeze_what_is_loaded() -> None:
 def trace_collections() -> None:
     """With ``$MNIST_DASH_TRACE`` set, trace each full garbage collection.
 
-    Streamlit runs one after every page and fragment run, holding the GIL
-    (see :func:`freeze_what_is_loaded`): the load bench adds up how much of the
+    One follows page runs at most once a second, holding the GIL (see
+    :func:`freeze_what_is_loaded`): the load bench adds up how much of the
     server's time they take. Each trace line gives the collection's duration,
     the CPU time its thread used meanwhile (a finaliser run during it may give
     the GIL away: the rest is waiting) and how many objects it found
