@@ -574,7 +574,7 @@ class Scheduler:
                 isolate=heavy and isolate and self.processes,
             )
             self._jobs[key] = job
-            if heavy and not self._could_fit(job):
+            if heavy and not self.fits_on_box(job.memory):
                 self._refuse(job)
             elif heavy:
                 self._enqueue(job)
@@ -639,9 +639,6 @@ class Scheduler:
             or self._resident() + self.headroom + memory <= self.memory_limit
         )
 
-    def _could_fit(self, job: Job) -> bool:
-        return self.fits_on_box(job.memory)
-
     def _refuse(self, job: Job) -> None:
         """Fail ``job`` with :class:`DoesNotFit`, without running it."""
         mb = 2**20
@@ -665,7 +662,9 @@ class Scheduler:
         # fits even alone would wait for ever.
         if not self._running:
             unfit = [
-                j for j in self._queue if j._started is None and not self._could_fit(j)
+                j
+                for j in self._queue
+                if j._started is None and not self.fits_on_box(j.memory)
             ]
             for job in unfit:
                 self._queue.remove(job)

@@ -153,6 +153,13 @@ class ModelSpec:
         """
         return self.stored
 
+    @property
+    def fit_is_light(self) -> bool:
+        """Whether fitting only keeps the training digits as they are (the
+        plain KNN): quick, light work done where it is asked for, never a
+        training that waits for room."""
+        return not self.persisted and not self.augment
+
 
 def _pixels(transform: Callable[[Any], np.ndarray]) -> tuple[str, Any]:
     return ("pixels", FunctionTransformer(transform))

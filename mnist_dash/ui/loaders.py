@@ -42,11 +42,9 @@ def fits_in_memory(name: str, rows: int) -> bool:
     A fit that only keeps the digits (the plain KNN's) is light work, never
     refused for the limit (see :func:`get_model`): it is always offered.
     """
-    spec = models.MODELS[name]
     need = models.fit_memory(name, rows)
-    heavy = spec.persisted or spec.augment
     return need <= _scheduler.memory_budget and (
-        not heavy or _scheduler.fits_on_box(need)
+        models.MODELS[name].fit_is_light or _scheduler.fits_on_box(need)
     )
 
 
@@ -132,13 +130,12 @@ def get_model(
     # this process, since sending them back from a child would cost more than
     # the fit; and plain knn's is quick, light work that never queues behind a
     # training (Draw reads with it while its model trains).
-    keeps_digits_only = not spec.persisted and not spec.augment
     verb = "Loading" if stored else "Training"
     return _memoised(
         key,
         train,
         title=f"{verb} {models.describe(name, target_digit=target_digit)}",
-        heavy=not stored and not keeps_digits_only,
+        heavy=not stored and not spec.fit_is_light,
         memory=models.fit_memory(name, len(y)),
         priority=priority,
         wait=wait,
