@@ -46,7 +46,6 @@ from mnist_dash.ui.session import (
     prevalence_picker,
     run_page,
     shared_digit,
-    timed,
 )
 from mnist_dash.ui.text import (
     book_table,
@@ -77,7 +76,6 @@ from mnist_dash.ui.work import (
 
 __all__ = [
     "run_page",
-    "timed",
     "fragment_run",
     "init_session",
     "shared_digit",

@@ -96,6 +96,9 @@ def collect_now_and_then() -> bool:
     if not _collecting.acquire(blocking=False):  # another thread is at it
         return False
     try:
+        # Another thread may have collected between the check and the lock.
+        if time.monotonic() - _last_collection < COLLECT_EVERY_S:
+            return False
         gc.collect(2)
         _last_collection = time.monotonic()
         return True
@@ -144,16 +147,6 @@ def _traced_run(page: str) -> Iterator[None]:
             queued_s=None if now_queued is None else now_queued - queued,
             outcome=outcome,
         )
-
-
-@contextmanager
-def timed(name: str) -> Iterator[None]:
-    """Trace the duration of a block (a fragment's run) as ``name``."""
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        jobs.trace("run", page=name, seconds=time.perf_counter() - started)
 
 
 def first_said(what: Hashable) -> bool:
