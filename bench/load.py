@@ -576,7 +576,10 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
         if args.data == "openml":
             print("Seeding the OpenML cache from the IDX files ...", flush=True)
             server.seed_openml()
+        server_cpus, browser_cpus = _cores(args)
+        _pin(server_cpus)  # the server, and the job processes it forks, inherit it
         server.start()
+        _pin(browser_cpus)  # the browsers, started from here, inherit it
         sampler = RssSampler(server.pid)
         sampler.start()
         idle_mb = _settled_rss(sampler)
@@ -619,6 +622,8 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "think_s": args.think,
             "browsers_nice": args.nice,
             "browsers_yield_cpu": args.yield_cpu,
+            "server_cpus": sorted(server_cpus) if server_cpus else None,
+            "browser_cpus": sorted(browser_cpus) if browser_cpus else None,
             "pages": args.pages,
             "data": args.data,
             "server_env": args.server_env,
@@ -723,6 +728,12 @@ def print_classroom(result: dict[str, Any]) -> None:
         f"before, {meta['load_average_after'][0]:.1f} after (the browsers share "
         "the machine with the server, and others may too); browsers at niceness "
         f"{meta.get('browsers_nice', '-')}"
+        + (
+            f"; the server on cores {meta['server_cpus']}, the browsers on "
+            f"{meta['browser_cpus']}"
+            if meta.get("server_cpus")
+            else ""
+        )
         + (
             ", their session's too (they yield the CPU to the server)."
             if meta.get("browsers_yield_cpu")
@@ -833,6 +844,30 @@ def print_classroom(result: dict[str, Any]) -> None:
 
 
 # -- the memory figure --------------------------------------------------------------
+
+
+def _cores(args: argparse.Namespace) -> tuple[set[int] | None, set[int] | None]:
+    """With ``--split-cores``, the server's cores and the browsers' (else none).
+
+    In a classroom the browsers are the students' own computers: no browser
+    takes a core from the server. On one machine the nearest thing is to give
+    each side cores of its own: the server (and its job processes) the first
+    half of the cores this script may use, at least one; the browsers the rest.
+    The server then has fewer cores than the machine, never more.
+    """
+    if not args.split_cores:
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--split-cores needs at least two cores")
+    half = max(1, len(cpus) // 2)
+    return set(cpus[:half]), set(cpus[half:])
+
+
+def _pin(cpus: set[int] | None) -> None:
+    """Run this thread, and the processes it starts from now on, on ``cpus``."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
 
 
 def _step_aside(args: argparse.Namespace) -> None:
@@ -1103,6 +1138,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="lower the niceness of the browsers' whole session (autogroup), "
         "not only their processes': the server then has the CPU first",
+    )
+    parser.add_argument(
+        "--split-cores",
+        action="store_true",
+        help="the server on the first half of the cores, the browsers on the "
+        "rest (the students' computers are not the server's)",
     )
     parser.add_argument(
         "--memory",
