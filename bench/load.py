@@ -723,22 +723,25 @@ def print_classroom(result: dict[str, Any]) -> None:
         f"{meta['seconds']:.0f} s in all."
         + (f" Server environment: {meta['server_env']}." if meta["server_env"] else "")
     )
+    if meta.get("server_cpus"):
+        cores = (
+            f"the server on core(s) {meta['server_cpus']} alone, the browsers on "
+            f"{meta['browser_cpus']}; browsers at niceness {meta['browsers_nice']}"
+        )
+    else:
+        cores = (
+            "the browsers share the cores with the server; browsers at niceness "
+            f"{meta.get('browsers_nice', '-')}"
+            + (
+                ", their session's too (they yield the CPU to the server)"
+                if meta.get("browsers_yield_cpu")
+                else ", their session's share of the CPU equal to the server's"
+            )
+        )
     print(
         f"{meta['cpus']} CPUs, load average {meta['load_average_before'][0]:.1f} "
-        f"before, {meta['load_average_after'][0]:.1f} after (the browsers share "
-        "the machine with the server, and others may too); browsers at niceness "
-        f"{meta.get('browsers_nice', '-')}"
-        + (
-            f"; the server on cores {meta['server_cpus']}, the browsers on "
-            f"{meta['browser_cpus']}"
-            if meta.get("server_cpus")
-            else ""
-        )
-        + (
-            ", their session's too (they yield the CPU to the server)."
-            if meta.get("browsers_yield_cpu")
-            else ", their session's share of the CPU equal to the server's."
-        )
+        f"before, {meta['load_average_after'][0]:.1f} after (others may share the "
+        f"machine too); {cores}."
     )
     errors = result["errors"]
     print(f"\nErrors: {len(errors)}")
