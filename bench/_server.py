@@ -227,9 +227,21 @@ def app_mb(pid: int) -> tuple[float | None, float, int]:
     return server, server + sum(jobs), len(jobs)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time a process's threads have used so far (user + system), s."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            # After the command's closing parenthesis: state is field 3, utime 14.
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class RssSampler(threading.Thread):
     """Polls the app's memory every 0.2 s: the server's ``VmRSS`` plus its job
-    processes' private memory (:func:`app_mb`), and the server's alone."""
+    processes' private memory (:func:`app_mb`), and the server's alone; and the
+    server process's CPU time so far."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(name="rss", daemon=True)
@@ -238,6 +250,8 @@ class RssSampler(threading.Thread):
         self.samples: list[tuple[float, float]] = []
         #: (time, server MB)
         self.server_samples: list[tuple[float, float]] = []
+        #: (time, the server process's CPU seconds so far)
+        self.cpu_samples: list[tuple[float, float]] = []
         #: The most job processes seen at once.
         self.most_jobs = 0
         self._stop_event = threading.Event()
@@ -250,6 +264,8 @@ class RssSampler(threading.Thread):
                 now = time.time()
                 self.samples.append((now, total))
                 self.server_samples.append((now, server))
+            if (cpu := cpu_seconds(self.pid)) is not None:
+                self.cpu_samples.append((time.time(), cpu))
             self._stop_event.wait(RSS_PERIOD_S)
 
     def stop(self) -> None:
@@ -264,6 +280,14 @@ class RssSampler(threading.Thread):
         samples = self.server_samples if server else self.samples
         inside = [mb for t, mb in samples if start <= t <= end]
         return max(inside, default=float("nan"))
+
+    def cpu_share(self, start: float = 0.0, end: float = math.inf) -> float | None:
+        """The server process's CPU time between two wall-clock times, as a
+        share of one core (1.0: one core busy all the time)."""
+        inside = [(t, cpu) for t, cpu in self.cpu_samples if start <= t <= end]
+        if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+            return None
+        return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
 
     def last(self) -> float:
         return self.samples[-1][1] if self.samples else float("nan")

@@ -666,6 +666,14 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             )
             for page in sorted({v["page"] for log in logs for v in log.views})
         },
+        "server_cpu": {
+            "share": sampler.cpu_share(began, ended),
+            "warm_share": None if warm_from is None else sampler.cpu_share(warm_from),
+            "warm_runs_share": None
+            if warm_from is None
+            else sum(run.get("cpu_s", 0.0) for run in runs if run["time"] >= warm_from)
+            / max(ended - warm_from, 1e-9),
+        },
         "memory": {
             "idle_mb": idle_mb,
             "peak_polled_mb": sampler.peak(),
@@ -798,6 +806,18 @@ def print_classroom(result: dict[str, Any]) -> None:
                 f"p95 {_fmt(cpu['p95'], 'ms')}; no core p50 "
                 f"{_fmt(queued.get('p50'), 'ms')}, p95 {_fmt(queued.get('p95'), 'ms')}"
             )
+    cpu = result.get("server_cpu", {})
+    if cpu.get("share") is not None:
+        print(
+            f"  The server process's CPU (its threads, not its job processes): "
+            f"{cpu['share']:.0%} of one core over the run"
+            + (
+                f", {cpu['warm_share']:.0%} once warm, of which its page runs "
+                f"{cpu['warm_runs_share']:.0%}"
+                if cpu.get("warm_share") is not None
+                else ""
+            )
+        )
     gc_warm = result.get("collections")
     if gc_warm and gc_warm["share"] is not None:
         print(
