@@ -213,6 +213,12 @@ _PREDICTION_JS = """
   return value ? value.innerText.trim() : null;
 }
 """
+#: Is a stand-in reading while the page's model learns ("... is still learning.
+#: Meanwhile k-nearest neighbours reads your drawings")?
+_STAND_IN_JS = """
+() => [...document.querySelectorAll('[data-testid="stAlertContainer"]')]
+  .some(e => e.innerText.includes("reads your drawings"))
+"""
 _PROGRESS_JS = """
 () => [...document.querySelectorAll('[data-testid="stProgress"]')]
   .map(e => e.innerText.trim()).filter(t => t)
@@ -380,11 +386,13 @@ async def draw_session(session: Session, deadline: float) -> None:
         # The rest of the page (the book's detector) comes after the prediction.
         seen = await session.ready(want_prediction=True, settle_ms=300)
         read = await page.evaluate(_PREDICTION_JS)
+        stand_in = await page.evaluate(_STAND_IN_JS)
         up = seen["up"] or shown
         log.readings.append(
             {
                 "drawn": digit,
                 "read": read,
+                "stand_in": stand_in,
                 "seconds": max(shown - up, 0.0),
                 "page_done_s": max(seen["at"] - up, 0.0),
                 "at": shown,
@@ -657,6 +665,16 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "read_as_drawn": sum(
                 r["read"] == str(r["drawn"]) for log in draw_logs for r in log.readings
             ),
+            "by_stand_in": {
+                "readings": sum(
+                    bool(r.get("stand_in")) for log in draw_logs for r in log.readings
+                ),
+                "read_as_drawn": sum(
+                    bool(r.get("stand_in")) and r["read"] == str(r["drawn"])
+                    for log in draw_logs
+                    for r in log.readings
+                ),
+            },
             "warm_p95_s": draw_warm_p95,
             "target_p95_s": DRAW_TARGET_S,
         },
@@ -848,6 +866,13 @@ def print_classroom(result: dict[str, Any]) -> None:
         f"p95 {_fmt(stroke['p95'])} over {stroke['n']} readings "
         f"({draw['read_as_drawn']} read as drawn)"
     )
+    stand_in = draw.get("by_stand_in", {})
+    if stand_in.get("readings"):
+        print(
+            f"  of which read by k-nearest neighbours while the page's model was "
+            f"still learning: {stand_in['readings']} ({stand_in['read_as_drawn']} "
+            "read as drawn)"
+        )
     print("Views, as the browsers see them (click to idle):")
     for page, row in result["views"].items():
         print(
