@@ -470,7 +470,9 @@ async def run_session(
     args: argparse.Namespace,
     deadline: float,
 ) -> None:
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = await browser.new_context(
+        viewport={"width": args.viewport[0], "height": args.viewport[1]}
+    )
     context.set_default_timeout(args.timeout * 1000)
 
     async def block(route: Any) -> None:  # nothing leaves the machine
@@ -630,6 +632,7 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "think_s": args.think,
             "browsers_nice": args.nice,
             "browsers_yield_cpu": args.yield_cpu,
+            "viewport": list(args.viewport),
             "server_cpus": sorted(server_cpus) if server_cpus else None,
             "browser_cpus": sorted(browser_cpus) if browser_cpus else None,
             "pages": args.pages,
@@ -1194,6 +1197,12 @@ def main(argv: list[str] | None = None) -> int:
         "rest (the students' computers are not the server's)",
     )
     parser.add_argument(
+        "--viewport",
+        default="1400x1000",
+        help="each classroom session's window, WIDTHxHEIGHT in pixels (a smaller "
+        "one costs the browsers less to paint)",
+    )
+    parser.add_argument(
         "--memory",
         action="store_true",
         help="the memory figure: one session through every page",
@@ -1226,6 +1235,11 @@ def main(argv: list[str] | None = None) -> int:
         args.server_env = dict(item.split("=", 1) for item in args.server_env)
     except ValueError:
         parser.error("--server-env takes NAME=VALUE")
+    try:
+        width, height = (int(side) for side in args.viewport.lower().split("x"))
+    except ValueError:
+        parser.error("--viewport takes WIDTHxHEIGHT, e.g. 1400x1000")
+    args.viewport = (width, height)
     args.pages = [path.strip() for path in args.pages.split(",") if path.strip()]
     known = [path for path, _ in METRIC_PAGES]
     if not args.pages or set(args.pages) - set(known):
