@@ -44,9 +44,14 @@ the memory.
 The browsers and this script run at a lower priority (``--nice``; with
 ``--yield-cpu`` their session's autogroup too) than the server, which is
 started first: in a classroom the browsers are the students' own computers.
-Run from the repository root::
+Priority does not keep thirty browsers off the server's cores; ``--split-cores``
+does: the server (and its job processes) on the first half of the cores, the
+browsers on the rest. The server-side times are then the server's own, at the
+rate the browsers' cores can drive it (the server process's CPU share is
+printed). Run from the repository root::
 
     python bench/load.py --sessions 30 --duration 300       # the classroom
+    python bench/load.py --sessions 30 --duration 600 --split-cores
     python bench/load.py --sessions 4 --duration 60 --data openml
     python bench/load.py --memory --clicks                  # full MNIST, one visit
     python bench/load.py --sessions 2 --duration 0 --pages tradeoff  # a smoke run
