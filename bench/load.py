@@ -899,9 +899,6 @@ def print_classroom(result: dict[str, Any]) -> None:
         print(f"JavaScript errors in the pages (information): {result['js_errors']}")
 
 
-# -- the memory figure --------------------------------------------------------------
-
-
 def _cores(args: argparse.Namespace) -> tuple[set[int] | None, set[int] | None]:
     """With ``--split-cores``, the server's cores and the browsers' (else none).
 
@@ -924,6 +921,9 @@ def _pin(cpus: set[int] | None) -> None:
     """Run this thread, and the processes it starts from now on, on ``cpus``."""
     if cpus:
         os.sched_setaffinity(0, cpus)
+
+
+# -- the memory figure --------------------------------------------------------------
 
 
 def _step_aside(args: argparse.Namespace) -> None:
@@ -1198,8 +1198,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--split-cores",
         action="store_true",
-        help="the server on the first half of the cores, the browsers on the "
-        "rest (the students' computers are not the server's)",
+        help="the classroom: the server on the first half of the cores, the "
+        "browsers on the rest (the students' computers are not the server's)",
     )
     parser.add_argument(
         "--viewport",
