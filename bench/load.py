@@ -218,11 +218,12 @@ _PREDICTION_JS = """
   return value ? value.innerText.trim() : null;
 }
 """
-#: Is a stand-in reading while the page's model learns ("... is still learning.
-#: Meanwhile k-nearest neighbours reads your drawings")?
-_STAND_IN_JS = """
-() => [...document.querySelectorAll('[data-testid="stAlertContainer"]')]
-  .some(e => e.innerText.includes("reads your drawings"))
+#: Did k-nearest neighbours read the drawing shown? Its "Why this digit?" is the
+#: only one that shows the training digits nearest to the drawing (``views/draw.py``).
+KNN_WHY = "The training digits nearest to yours"
+_READ_BY_KNN_JS = f"""
+() => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+  .some(e => e.innerText.includes("{KNN_WHY}"))
 """
 _PROGRESS_JS = """
 () => [...document.querySelectorAll('[data-testid="stProgress"]')]
@@ -391,13 +392,13 @@ async def draw_session(session: Session, deadline: float) -> None:
         # The rest of the page (the book's detector) comes after the prediction.
         seen = await session.ready(want_prediction=True, settle_ms=300)
         read = await page.evaluate(_PREDICTION_JS)
-        stand_in = await page.evaluate(_STAND_IN_JS)
+        by_knn = await page.evaluate(_READ_BY_KNN_JS)
         up = seen["up"] or shown
         log.readings.append(
             {
                 "drawn": digit,
                 "read": read,
-                "stand_in": stand_in,
+                "read_by_knn": by_knn,
                 "seconds": max(shown - up, 0.0),
                 "page_done_s": max(seen["at"] - up, 0.0),
                 "at": shown,
@@ -594,6 +595,7 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
         server_cpus, browser_cpus = _cores(args)
         _pin(server_cpus)  # the server, and the job processes it forks, inherit it
         server.start()
+        server_pinned = sorted(os.sched_getaffinity(server.pid))  # as it runs
         _pin(browser_cpus)  # the browsers, started from here, inherit it
         sampler = RssSampler(server.pid)
         sampler.start()
@@ -639,6 +641,7 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "browsers_yield_cpu": args.yield_cpu,
             "viewport": list(args.viewport),
             "server_cpus": sorted(server_cpus) if server_cpus else None,
+            "server_affinity": server_pinned,
             "browser_cpus": sorted(browser_cpus) if browser_cpus else None,
             "pages": args.pages,
             "data": args.data,
@@ -673,12 +676,14 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "read_as_drawn": sum(
                 r["read"] == str(r["drawn"]) for log in draw_logs for r in log.readings
             ),
-            "by_stand_in": {
+            "by_knn": {
                 "readings": sum(
-                    bool(r.get("stand_in")) for log in draw_logs for r in log.readings
+                    bool(r.get("read_by_knn"))
+                    for log in draw_logs
+                    for r in log.readings
                 ),
                 "read_as_drawn": sum(
-                    bool(r.get("stand_in")) and r["read"] == str(r["drawn"])
+                    bool(r.get("read_by_knn")) and r["read"] == str(r["drawn"])
                     for log in draw_logs
                     for r in log.readings
                 ),
@@ -694,10 +699,13 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
         },
         "server_cpu": {
             "share": sampler.cpu_share(began, ended),
-            "warm_share": None if warm_from is None else sampler.cpu_share(warm_from),
+            "warm_share": None
+            if warm_from is None
+            else sampler.cpu_share(warm_from, ended),
+            # Every warm run's CPU, finished or not (page_runs times finished ones).
             "warm_runs_share": None
             if warm_from is None
-            else sum(run.get("cpu_s", 0.0) for run in runs if run["time"] >= warm_from)
+            else sum(run.get("cpu_s", 0.0) for run in runs if run["time"] > warm_from)
             / max(ended - warm_from, 1e-9),
         },
         "memory": {
@@ -874,12 +882,12 @@ def print_classroom(result: dict[str, Any]) -> None:
         f"p95 {_fmt(stroke['p95'])} over {stroke['n']} readings "
         f"({draw['read_as_drawn']} read as drawn)"
     )
-    stand_in = draw.get("by_stand_in", {})
-    if stand_in.get("readings"):
+    by_knn = draw.get("by_knn", {})
+    if "readings" in by_knn:
         print(
-            f"  of which read by k-nearest neighbours while the page's model was "
-            f"still learning: {stand_in['readings']} ({stand_in['read_as_drawn']} "
-            "read as drawn)"
+            f"  of which read by k-nearest neighbours (standing in while the page's "
+            f"model learns): {by_knn['readings']} ({by_knn['read_as_drawn']} read "
+            "as drawn)"
         )
     print("Views, as the browsers see them (click to idle):")
     for page, row in result["views"].items():
@@ -897,6 +905,19 @@ def print_classroom(result: dict[str, Any]) -> None:
     )
     if result["js_errors"]:
         print(f"JavaScript errors in the pages (information): {result['js_errors']}")
+
+
+def viewport(text: str) -> tuple[int, int]:
+    """``"1400x1000"`` as (width, height) in pixels; ValueError if it is not one."""
+    try:
+        width, height = (int(side) for side in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(
+            f"--viewport takes WIDTHxHEIGHT, e.g. 1400x1000, not {text!r}"
+        ) from None
+    if width < 1 or height < 1:
+        raise ValueError(f"--viewport takes positive sizes, not {text!r}")
+    return width, height
 
 
 def _cores(args: argparse.Namespace) -> tuple[set[int] | None, set[int] | None]:
@@ -1241,10 +1262,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         parser.error("--server-env takes NAME=VALUE")
     try:
-        width, height = (int(side) for side in args.viewport.lower().split("x"))
-    except ValueError:
-        parser.error("--viewport takes WIDTHxHEIGHT, e.g. 1400x1000")
-    args.viewport = (width, height)
+        args.viewport = viewport(args.viewport)
+    except ValueError as error:
+        parser.error(str(error))
     args.pages = [path.strip() for path in args.pages.split(",") if path.strip()]
     known = [path for path, _ in METRIC_PAGES]
     if not args.pages or set(args.pages) - set(known):
