@@ -600,7 +600,7 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
         sampler = RssSampler(server.pid)
         sampler.start()
         idle_mb = _settled_rss(sampler)
-        _step_aside(args)  # the browsers, started from here, inherit it
+        _lower_priority(args)  # the browsers, started from here, inherit it
         print(
             f"Server up (idle {idle_mb:.0f} MB); {args.sessions} sessions for "
             f"{args.duration:.0f} s ...",
@@ -621,6 +621,8 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
     warm_from = None if None in first_views else max(first_views)  # type: ignore[type-var]
     keys = Counter(job["key"] for job in jobs)
     draw_logs = [log for log in logs if log.kind == "draw"]
+    readings = [r for log in draw_logs for r in log.readings]
+    by_knn = [r for r in readings if r.get("read_by_knn")]
     pages = page_runs(runs, warm_from)
     draw_warm_p95 = pages.get("draw", {}).get("warm", {}).get("p95")
     errors = [
@@ -664,29 +666,17 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
         "collections": _collections(collections, warm_from, ended),
         "draw": {
             "first_reading_s": [log.first_reading_s for log in draw_logs],
-            "stroke_to_prediction_s": _spread(
-                [r["seconds"] for log in draw_logs for r in log.readings]
-            ),
-            "readings": sum(len(log.readings) for log in draw_logs),
+            "stroke_to_prediction_s": _spread([r["seconds"] for r in readings]),
+            "readings": len(readings),
             "each_reading": [
                 {"session": log.index, **r, "at": r["at"] - began}
                 for log in draw_logs
                 for r in log.readings
             ],
-            "read_as_drawn": sum(
-                r["read"] == str(r["drawn"]) for log in draw_logs for r in log.readings
-            ),
+            "read_as_drawn": sum(map(_as_drawn, readings)),
             "by_knn": {
-                "readings": sum(
-                    bool(r.get("read_by_knn"))
-                    for log in draw_logs
-                    for r in log.readings
-                ),
-                "read_as_drawn": sum(
-                    bool(r.get("read_by_knn")) and r["read"] == str(r["drawn"])
-                    for log in draw_logs
-                    for r in log.readings
-                ),
+                "readings": len(by_knn),
+                "read_as_drawn": sum(map(_as_drawn, by_knn)),
             },
             "warm_p95_s": draw_warm_p95,
             "target_p95_s": DRAW_TARGET_S,
@@ -725,6 +715,11 @@ def classroom(args: argparse.Namespace) -> dict[str, Any]:
             "first_views": [None if at is None else at - began for at in first_views],
         },
     }
+
+
+def _as_drawn(reading: dict[str, Any]) -> bool:
+    """Whether the page read a drawing as the digit drawn."""
+    return reading["read"] == str(reading["drawn"])
 
 
 def _collections(
@@ -947,7 +942,7 @@ def _pin(cpus: set[int] | None) -> None:
 # -- the memory figure --------------------------------------------------------------
 
 
-def _step_aside(args: argparse.Namespace) -> None:
+def _lower_priority(args: argparse.Namespace) -> None:
     """This script and the browsers it starts yield the CPU to the server.
 
     In a classroom the browsers are the students' own computers. ``nice``
@@ -1099,7 +1094,7 @@ def memory_run(args: argparse.Namespace) -> dict[str, Any]:
         sampler = RssSampler(server.pid)
         sampler.start()
         idle_mb = _settled_rss(sampler)
-        _step_aside(args)
+        _lower_priority(args)
         print(f"Server up: {idle_mb:.0f} MB before any session.", flush=True)
         try:
             steps, progress = asyncio.run(memory_visit(server, sampler, args))

@@ -10,6 +10,8 @@ from mnist_dash import book, charts, export, models, tasks, ui
 ui.init_session()
 
 SLIDER = "tradeoff_threshold"
+#: The book's precision target, as the page writes it ("90 %").
+BOOK_TARGET = f"{ui.START_PRECISION * 100:.0f} %"
 #: The example costs: a digit wrongly called positive costs a second look (1);
 #: a positive missed costs five times that.
 FP_COST, FN_COST = 1.0, 5.0
@@ -95,7 +97,7 @@ st.title("⚖️ Precision/recall tradeoff")
 st.markdown(
     f"`{SGD.call}` gives every digit a decision score and says *{digit}* when the "
     "score reaches a threshold (0 by default). The scores here are out-of-fold, "
-    f'`cross_val_predict(sgd_clf, X_train, y_train_{digit}, cv=3, method='
+    f"`cross_val_predict(sgd_clf, X_train, y_train_{digit}, cv=3, method="
     '"decision_function")`, as in the book. **Try first:** drag the threshold '
     "to the right and watch precision rise while recall falls; then give the "
     "two kinds of mistake a cost below and let the cheapest threshold be found. "
@@ -132,7 +134,7 @@ digit_col, slider_col = st.columns([0.8, 6.4], vertical_alignment="bottom")
 with digit_col:
     ui.digit_picker(
         "tradeoff_digit",
-        help="A new digit starts at its 90 %-precision threshold.",
+        help=f"A new digit starts at its {BOOK_TARGET}-precision threshold.",
         on_change=_new_digit,
     )
 with slider_col:
@@ -277,7 +279,7 @@ with text_col:
     )
     start, at_start = ui.book_start(raw, target_digit=digit)
     st.markdown(
-        f"The book aims at 90 % precision: here that is a threshold of "
+        f"The book aims at {BOOK_TARGET} precision: here that is a threshold of "
         f"**{start:,.0f}**, with a recall of **{at_start.recall:.1%}**. It warns: "
         "*a high-precision classifier is not very useful if its recall is too "
         "low.*"
@@ -330,9 +332,7 @@ with cheapest_col:
         disabled=cost is None,
     )
 if cost is not None:
-    st.plotly_chart(
-        charts.cost_figure(cost, threshold=threshold), key="tradeoff_cost"
-    )
+    st.plotly_chart(charts.cost_figure(cost, threshold=threshold), key="tradeoff_cost")
     at_best = charts.metrics_at_threshold(curves, cost.best_threshold)
     st.markdown(
         f"The cheapest threshold is **{cost.best_threshold:,.0f}**: "
